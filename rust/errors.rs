@@ -1,0 +1,75 @@
+//! The bridge from Rust errors to webaccel's Python exception hierarchy.
+//! The classes live in `webaccel/errors.py` (several of them subclass two builtins, which is
+//! natural in Python); Rust looks each one up once and caches it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+use pyo3::PyErrArguments;
+
+/// A lazily imported exception class from `webaccel.errors`.
+pub struct ExcType {
+    cell: PyOnceLock<Py<PyType>>,
+    name: &'static str,
+}
+
+impl ExcType {
+    pub const fn new(name: &'static str) -> Self {
+        Self { cell: PyOnceLock::new(), name }
+    }
+
+    /// The class itself (imported on first use).
+    pub fn get<'py>(&self, py: Python<'py>) -> PyResult<&Bound<'py, PyType>> {
+        self.cell.import(py, "webaccel.errors", self.name)
+    }
+
+    /// A new exception of this class with the given constructor arguments.
+    pub fn err<A>(&self, py: Python<'_>, args: A) -> PyErr
+    where
+        A: PyErrArguments + Send + Sync + 'static,
+    {
+        match self.get(py) {
+            Ok(ty) => PyErr::from_type(ty.clone(), args),
+            Err(import_error) => import_error,
+        }
+    }
+}
+
+pub static WEBACCEL_ERROR: ExcType = ExcType::new("WebAccelError");
+pub static INTERNAL_ERROR: ExcType = ExcType::new("InternalError");
+pub static JSON_DECODE_ERROR: ExcType = ExcType::new("JSONDecodeError");
+pub static JSON_ENCODE_ERROR: ExcType = ExcType::new("JSONEncodeError");
+
+/// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
+/// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.
+/// The happy path costs nothing: unwinding tables are only read when a panic happens.
+#[inline]
+pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let detail = if let Some(s) = payload.downcast_ref::<&str>() {
+                (*s).to_owned()
+            } else if let Some(s) = payload.downcast_ref::<String>() {
+                s.clone()
+            } else {
+                "unknown panic".to_owned()
+            };
+            Err(INTERNAL_ERROR.err(py, (format!("internal error in webaccel (please report it): {detail}"),)))
+        }
+    }
+}
+
+/// Deliberately panics inside `guard`: lets the tests show that a panic reaches Python as
+/// `webaccel.InternalError`, never as `PanicException`.
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>, message: &str) -> PyResult<()> {
+    guard(py, || panic!("{}", message))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! webaccel._core: the native engine behind the `webaccel` Python package.
+//! This file only assembles the module; each area registers its own functions and classes.
+
+use pyo3::prelude::*;
+
+pub mod errors;
+pub mod json;
+
+/// The module does not need the GIL: every piece of shared state is `Send + Sync`.
+#[pymodule(gil_used = false)]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    json::register(m)?;
+    Ok(())
+}

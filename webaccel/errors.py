@@ -1,0 +1,43 @@
+"""webaccel's exception hierarchy: every exception webaccel raises derives from WebAccelError.
+
+Where users already catch a standard exception for the same failure, webaccel's class subclasses
+it too, so code written for the library webaccel replaces keeps working:
+
+- ``JSONDecodeError`` is a ``json.JSONDecodeError`` (so a ``ValueError``) with ``msg``, ``doc``,
+  ``pos``, ``lineno`` and ``colno``;
+- ``JSONEncodeError`` is a ``TypeError`` (unsupported type, as stdlib ``json`` raises) and a
+  ``ValueError`` (NaN/Infinity refused, circular or too deep, as stdlib raises).
+
+The Rust engine raises these very classes (``rust/errors.rs`` looks them up here).
+"""
+
+from __future__ import annotations
+
+import json as _stdlib_json
+
+__all__ = [
+    "WebAccelError",
+    "InternalError",
+    "JSONDecodeError",
+    "JSONEncodeError",
+]
+
+
+class WebAccelError(Exception):
+    """Root of every exception raised by webaccel."""
+
+
+class InternalError(WebAccelError, RuntimeError):
+    """A bug inside webaccel (a Rust panic caught at the boundary). Please report it."""
+
+
+class JSONDecodeError(_stdlib_json.JSONDecodeError, WebAccelError):
+    """The input is not valid JSON (RFC 8259), or exceeds a configured limit.
+
+    ``pos`` is the index of the offending character in ``doc`` (the input as text).
+    """
+
+
+class JSONEncodeError(WebAccelError, TypeError, ValueError):
+    """The object cannot be serialized: an unsupported type, a non-finite float when NaN is
+    refused, a circular reference or nesting beyond the depth limit."""
