@@ -1,0 +1,19 @@
+"""Django settings for webaccel's test suite (pytest-django loads them for the whole run;
+see ``[tool.pytest.ini_options]`` in pyproject.toml)."""
+
+from __future__ import annotations
+
+SECRET_KEY = "webaccel-tests-only"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver"]
+INSTALLED_APPS = [
+    "webaccel.django",
+]
+MIDDLEWARE: list[str] = []
+ROOT_URLCONF = "tests.django.urls"
+DATABASES: dict[str, dict[str, str]] = {}
+USE_TZ = True
+TIME_ZONE = "UTC"
+USE_I18N = True
+LANGUAGE_CODE = "en"
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

@@ -1,0 +1,160 @@
+"""webaccel's Django settings: one ``WEBACCEL`` dict, read lazily, cached, and reset whenever
+Django reports that ``WEBACCEL`` changed (``override_settings`` in tests).
+
+Every key, its type and its default is a field of :class:`WebAccelSettings`; a capability adds
+its keys there, prefixed with its name (``JSON_...``, later ``RATELIMIT_...``, ``CACHE_...``).
+The system check in ``webaccel.django.checks`` and :func:`get_settings` validate against it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+
+__all__ = [
+    "SETTING_NAME",
+    "DEFAULTS",
+    "WebAccelSettings",
+    "Problem",
+    "get_settings",
+    "reset_settings",
+    "validate",
+]
+
+SETTING_NAME = "WEBACCEL"
+
+
+@dataclasses.dataclass(frozen=True)
+class WebAccelSettings:
+    """The resolved ``WEBACCEL`` settings: what the user set, defaults for the rest.
+
+    Attribute names are the keys of the ``WEBACCEL`` dict.
+    """
+
+    # json
+    JSON_NAN_AS_NULL: bool = False
+    """``JsonResponse`` writes NaN and Infinity as ``null`` instead of raising
+    ``webaccel.json.JSONEncodeError`` (a ``ValueError``)."""
+
+
+DEFAULTS: Mapping[str, Any] = types.MappingProxyType(
+    {field.name: field.default for field in dataclasses.fields(WebAccelSettings)}
+)
+"""Every ``WEBACCEL`` key with its default value."""
+
+_TYPES: dict[str, Any] = typing.get_type_hints(WebAccelSettings)
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the ``WEBACCEL`` setting, as reported by :func:`validate`."""
+
+    id: str
+    msg: str
+    hint: str | None = None
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether ``value`` fits the annotation ``hint`` (the plain types settings use)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arm) for arm in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint in (int, float):
+        # bool is an int subclass, but True as a size or a rate is a mistake.
+        return isinstance(value, hint) and not isinstance(value, bool)
+    return isinstance(value, origin or hint)
+
+
+def _describe(hint: Any) -> str:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_describe(arm) for arm in typing.get_args(hint))
+    if hint is type(None):
+        return "None"
+    return getattr(hint, "__name__", str(hint))
+
+
+def validate(raw: Any) -> list[Problem]:
+    """Check a ``WEBACCEL`` value; an empty list means it is valid.
+
+    - ``webaccel.E001``: ``WEBACCEL`` is not a dict;
+    - ``webaccel.E002``: a key webaccel does not know (a typo, most likely);
+    - ``webaccel.E003``: a value of the wrong type.
+    """
+    if not isinstance(raw, Mapping):
+        return [
+            Problem(
+                "webaccel.E001",
+                f"The {SETTING_NAME} setting must be a dict, not {type(raw).__name__}.",
+            )
+        ]
+    problems = []
+    for key, value in raw.items():
+        if key not in _TYPES:
+            close = difflib.get_close_matches(str(key), list(_TYPES), n=1)
+            problems.append(
+                Problem(
+                    "webaccel.E002",
+                    f"Unknown key {key!r} in the {SETTING_NAME} setting.",
+                    hint=f"Did you mean {close[0]!r}?" if close else
+                    f"Known keys: {', '.join(sorted(_TYPES))}.",
+                )
+            )
+        elif not _matches(value, _TYPES[key]):
+            problems.append(
+                Problem(
+                    "webaccel.E003",
+                    f"{SETTING_NAME}[{key!r}] must be {_describe(_TYPES[key])}, "
+                    f"not {type(value).__name__}.",
+                )
+            )
+    return problems
+
+
+_cached: WebAccelSettings | None = None
+
+
+def get_settings() -> WebAccelSettings:
+    """The resolved ``WEBACCEL`` settings, read on first use and cached.
+
+    Raises ``ImproperlyConfigured`` when the setting is invalid (the system check reports the
+    same problems at startup, with ``manage.py check``).
+    """
+    global _cached
+    current = _cached
+    if current is None:
+        raw = getattr(django_settings, SETTING_NAME, {})
+        problems = validate(raw)
+        if problems:
+            raise ImproperlyConfigured(
+                "; ".join(f"{p.msg} ({p.id})" for p in problems)
+            )
+        current = _cached = WebAccelSettings(**raw)
+    return current
+
+
+def reset_settings() -> None:
+    """Drop the cached settings; the next :func:`get_settings` reads ``WEBACCEL`` again."""
+    global _cached
+    _cached = None
+
+
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        reset_settings()
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="webaccel.django.conf")

@@ -1,0 +1,100 @@
+"""HTTP responses for Django written by webaccel's JSON engine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import JsonResponse as _DjangoJsonResponse
+
+from webaccel import json as _json
+from webaccel.django.conf import get_settings
+
+__all__ = ["JsonResponse"]
+
+# json.dumps arguments the engine covers; anything else (a custom encoder's own arguments,
+# skipkeys=True, allow_nan=True, unusual separators) keeps Django's stock path exactly.
+_ENGINE_PARAMS = frozenset(
+    {"default", "sort_keys", "indent", "ensure_ascii", "separators", "allow_nan", "check_circular"}
+)
+_COMPACT = (",", ":")
+_INDENTED = (",", ": ")  # what json.dumps uses by default once indent is set
+
+
+class JsonResponse(_DjangoJsonResponse):
+    """A drop-in for ``django.http.JsonResponse`` (same arguments, same checks, a subclass of
+    it) whose body is written by ``webaccel.json.dumps``.
+
+    ``encoder`` still decides how non-JSON types are written: webaccel calls an instance of it
+    (built from ``json_dumps_params`` as ``json.dumps`` would) through its ``default``, so the
+    stock ``DjangoJSONEncoder`` output for datetimes, ``Decimal``, ``UUID`` and lazy
+    translation strings is kept, and so is a custom encoder's. ``json_dumps_params`` keys
+    ``indent``, ``sort_keys``, ``ensure_ascii``, ``default`` and ``separators`` are honoured.
+
+    Differences from Django's class (see ``docs/django.md``):
+
+    - without ``indent`` the body is compact (``{"a":1}``); stdlib ``json`` writes a space after
+      ``,`` and ``:``. The JSON value is the same;
+    - NaN and Infinity raise ``webaccel.json.JSONEncodeError`` (a ``ValueError``) rather than
+      being written as the non-standard ``NaN``/``Infinity``; ``WEBACCEL["JSON_NAN_AS_NULL"]``
+      writes them as ``null``;
+    - encoders overriding ``encode``/``iterencode``, and ``json_dumps_params`` the engine does
+      not cover (``allow_nan=True``, ``skipkeys=True``, other separators, an encoder's own
+      arguments), are handed to stdlib ``json`` exactly as Django does.
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        encoder: type[json.JSONEncoder] = DjangoJSONEncoder,
+        safe: bool = True,
+        json_dumps_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if safe and not isinstance(data, dict):
+            raise TypeError(
+                "In order to allow non-dict objects to be serialized set the "
+                "safe parameter to False."
+            )
+        if json_dumps_params is None:
+            json_dumps_params = {}
+        kwargs.setdefault("content_type", "application/json")
+        content = _render(data, encoder, json_dumps_params)
+        # Skip django.http.JsonResponse.__init__ (it would serialize again); what it does
+        # besides serializing is done above.
+        super(_DjangoJsonResponse, self).__init__(content=content, **kwargs)
+
+
+def _render(data: Any, encoder: type[json.JSONEncoder], params: dict[str, Any]) -> bytes | str:
+    if not _engine_can_render(encoder, params):
+        return json.dumps(data, cls=encoder, **params)
+    # Built exactly as json.dumps(cls=encoder, **params) builds it, so a `default` in params
+    # wins over the encoder's method and a custom __init__ sees the same arguments.
+    instance = encoder(**params)
+    return _json.dumps(
+        data,
+        default=instance.default,
+        sort_keys=getattr(instance, "sort_keys", False),
+        indent=getattr(instance, "indent", None),
+        ensure_ascii=getattr(instance, "ensure_ascii", True),
+        nan_as_null=get_settings().JSON_NAN_AS_NULL,
+    )
+
+
+def _engine_can_render(encoder: type[json.JSONEncoder], params: dict[str, Any]) -> bool:
+    if not (isinstance(encoder, type) and issubclass(encoder, json.JSONEncoder)):
+        return False
+    if (
+        encoder.encode is not json.JSONEncoder.encode
+        or encoder.iterencode is not json.JSONEncoder.iterencode
+    ):
+        return False
+    if not params.keys() <= _ENGINE_PARAMS or params.get("allow_nan", False):
+        return False
+    separators = params.get("separators")
+    if separators is not None:
+        expected = _COMPACT if params.get("indent") is None else _INDENTED
+        if tuple(separators) != expected:
+            return False
+    return True
