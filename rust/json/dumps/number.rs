@@ -1,0 +1,103 @@
+//! Numbers as Python prints them: floats in `float.__repr__`'s layout (shortest round-trip
+//! digits from zmij), ints in decimal (itoa for 64 bits).
+
+use std::ptr;
+
+/// Capacity any `write_float`/`write_i64` needs.
+pub const NUMBER_CAPACITY: usize = 32;
+
+/// Writes finite `v` exactly as `repr(v)`; capacity `NUMBER_CAPACITY`.
+///
+/// zmij already uses repr's layout (`1e+16`, `0.0001`, `1.0`, `-0.0`) with two exceptions
+/// rewritten here: it keeps fixed notation one decade lower (repr switches to exponent
+/// notation below 1e-4, zmij below 1e-5), and it does not pad one-digit exponents (`1e-6`,
+/// repr `1e-06`; only negative exponents can have one digit).
+#[inline(always)]
+pub unsafe fn write_float(d: *mut u8, v: f64) -> *mut u8 {
+    let mut buf = zmij::Buffer::new();
+    let s = buf.format_finite(v).as_bytes();
+    let n = s.len();
+    ptr::copy_nonoverlapping(s.as_ptr(), d, n);
+    if n >= 4 && *s.get_unchecked(n - 3) == b'e' {
+        // "d.dde-6" -> "d.dde-06"
+        *d.add(n - 1) = b'0';
+        *d.add(n) = *s.get_unchecked(n - 1);
+        return d.add(n + 1);
+    }
+    let neg = usize::from(v.is_sign_negative());
+    if n > neg + 6 && *s.get_unchecked(neg + 3) == b'0' && s.get_unchecked(neg..neg + 6) == b"0.0000" {
+        return write_e05(d, s, neg);
+    }
+    d.add(n)
+}
+
+#[cold]
+unsafe fn write_e05(mut d: *mut u8, s: &[u8], neg: usize) -> *mut u8 {
+    // "-0.0000ddd" -> "-d.dde-05"
+    if neg == 1 {
+        *d = b'-';
+        d = d.add(1);
+    }
+    let digits = &s[neg + 6..];
+    *d = digits[0];
+    d = d.add(1);
+    if digits.len() > 1 {
+        *d = b'.';
+        d = d.add(1);
+        ptr::copy_nonoverlapping(digits[1..].as_ptr(), d, digits.len() - 1);
+        d = d.add(digits.len() - 1);
+    }
+    ptr::copy_nonoverlapping(b"e-05".as_ptr(), d, 4);
+    d.add(4)
+}
+
+/// Capacity `NUMBER_CAPACITY`.
+#[inline(always)]
+pub unsafe fn write_i64(d: *mut u8, v: i64) -> *mut u8 {
+    let mut buf = itoa::Buffer::new();
+    let s = buf.format(v).as_bytes();
+    ptr::copy_nonoverlapping(s.as_ptr(), d, s.len());
+    d.add(s.len())
+}
+
+/// `repr(v)` as a `String` (used for dict keys and tests).
+pub fn float_repr(v: f64) -> String {
+    let mut out = [0u8; NUMBER_CAPACITY];
+    let n = unsafe { write_float(out.as_mut_ptr(), v).offset_from(out.as_ptr()) } as usize;
+    String::from_utf8_lossy(&out[..n]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float_repr;
+
+    #[test]
+    fn repr_layout() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (123456789012345.0, "123456789012345.0"),
+            (1e-4, "0.0001"),
+            (1e-5, "1e-05"),
+            (-1.5e-5, "-1.5e-05"),
+            (1.2345e-5, "1.2345e-05"),
+            (9.999999999999999e-05, "9.999999999999999e-05"),
+            (1e-6, "1e-06"),
+            (1e100, "1e+100"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+            (2.2250738585072014e-308, "2.2250738585072014e-308"),
+            (1.5e300, "1.5e+300"),
+            (12345678.9, "12345678.9"),
+            (1e22, "1e+22"),
+            (-123.456, "-123.456"),
+        ];
+        for &(v, want) in cases {
+            assert_eq!(float_repr(v), want, "{v:e}");
+        }
+    }
+}
