@@ -212,11 +212,17 @@ impl<'py> Ser<'py> {
     /// An int (or int subclass) as its decimal value.
     #[inline(always)]
     unsafe fn write_int(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
-        let mut overflow: std::os::raw::c_int = 0;
-        let v = ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow);
-        if overflow != 0 || (v == -1 && !ffi::PyErr_Occurred().is_null()) {
-            return self.write_big_int(o);
-        }
+        let v = match small_int(o) {
+            Some(v) => v,
+            None => {
+                let mut overflow: std::os::raw::c_int = 0;
+                let v = ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow);
+                if overflow != 0 || (v == -1 && !ffi::PyErr_Occurred().is_null()) {
+                    return self.write_big_int(o);
+                }
+                v
+            }
+        };
         self.w.reserve(NUMBER_CAPACITY)?;
         let e = number::write_i64(self.w.end(), v);
         self.w.set_end(e);
@@ -734,6 +740,57 @@ impl<'py> Ser<'py> {
         let r = self.dict::<PRETTY>(out.as_ptr());
         self.leave(r, obj.as_ptr())
     }
+}
+
+/// The value of an int of at most two 30-bit digits, read from the object (CPython's layout);
+/// `None` for anything larger (or where the layout is not known).
+#[inline(always)]
+unsafe fn small_int(o: *mut ffi::PyObject) -> Option<i64> {
+    #[cfg(all(not(Py_3_12), not(any(PyPy, GraalPy, Py_LIMITED_API))))]
+    {
+        #[repr(C)]
+        struct Long {
+            ob_base: ffi::PyVarObject,
+            digits: [u32; 2],
+        }
+        let l = o as *const Long;
+        let size = (*l).ob_base.ob_size;
+        let d = (&raw const (*l).digits) as *const u32;
+        return match size {
+            0 => Some(0),
+            1 => Some(*d as i64),
+            -1 => Some(-(*d as i64)),
+            2 | -2 => {
+                let v = (*d as i64) | ((*d.add(1) as i64) << 30);
+                Some(if size < 0 { -v } else { v })
+            }
+            _ => None,
+        };
+    }
+    #[cfg(all(Py_3_12, not(any(PyPy, GraalPy, Py_LIMITED_API))))]
+    {
+        #[repr(C)]
+        struct Long {
+            ob_base: ffi::PyObject,
+            lv_tag: usize,
+            digits: [u32; 2],
+        }
+        let l = o as *const Long;
+        let tag = (*l).lv_tag;
+        let d = (&raw const (*l).digits) as *const u32;
+        // tag: digit count << 3 | sign (0 positive, 1 zero, 2 negative)
+        let ndigits = tag >> 3;
+        if ndigits > 2 {
+            return None;
+        }
+        let mut v = *d as i64;
+        if ndigits == 2 {
+            v |= (*d.add(1) as i64) << 30;
+        }
+        return Some(v * (1 - (tag & 3) as i64));
+    }
+    #[allow(unreachable_code)]
+    None
 }
 
 fn nonfinite_repr(v: f64) -> &'static str {
