@@ -80,7 +80,7 @@ fn serialize<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, opts: &Options<'_, '
     match r {
         Ok(()) => Ok(ser),
         Err(_) if ser.overflow => Err(ser.depth_error()),
-        Err(e) => Err(e),
+        Err(ser::Fail(e)) => Err(*e),
     }
 }
 

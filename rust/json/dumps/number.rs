@@ -24,15 +24,26 @@ pub unsafe fn write_float(d: *mut u8, v: f64) -> *mut u8 {
     if s.as_ptr() != d as *const u8 {
         ptr::copy(s.as_ptr(), d, n);
     }
+    // Only magnitudes below 1e-4 (the double nearest it) can need either fix: deciding that
+    // from the value avoids reading back bytes zmij just stored (a store-forwarding stall).
+    if v.abs() < 1e-4 && v != 0.0 {
+        return fix_small(d, n, v);
+    }
+    d.add(n)
+}
+
+#[cold]
+#[inline(never)]
+unsafe fn fix_small(d: *mut u8, n: usize, v: f64) -> *mut u8 {
     let s = std::slice::from_raw_parts(d as *const u8, n);
-    if n >= 4 && *s.get_unchecked(n - 3) == b'e' {
+    if n >= 4 && s[n - 3] == b'e' {
         // "d.dde-6" -> "d.dde-06"
-        *d.add(n) = *s.get_unchecked(n - 1);
+        *d.add(n) = s[n - 1];
         *d.add(n - 1) = b'0';
         return d.add(n + 1);
     }
     let neg = usize::from(v.is_sign_negative());
-    if n > neg + 6 && *s.get_unchecked(neg + 3) == b'0' && s.get_unchecked(neg..neg + 6) == b"0.0000" {
+    if n > neg + 6 && &s[neg..neg + 6] == b"0.0000" {
         let mut tmp = [0u8; NUMBER_CAPACITY];
         tmp[..n].copy_from_slice(s);
         return write_e05(d, &tmp[..n], neg);

@@ -27,6 +27,20 @@ use crate::errors::JSON_ENCODE_ERROR;
 /// (a circular reference always ends here too); it keeps the native stack bounded.
 pub const MAX_DEPTH: usize = 1024;
 
+/// A failure inside the serializer. The error is boxed so that `Result<(), Fail>` is one
+/// pointer, returned in a register through the whole recursion (a `PyErr` is several words
+/// and would go through memory at every level).
+pub struct Fail(pub Box<PyErr>);
+
+impl From<PyErr> for Fail {
+    #[cold]
+    fn from(e: PyErr) -> Self {
+        Fail(Box::new(e))
+    }
+}
+
+pub type R = Result<(), Fail>;
+
 pub struct Ser<'py> {
     pub py: Python<'py>,
     pub w: Writer<'py>,
@@ -137,7 +151,7 @@ impl<'py> Ser<'py> {
     // ---------------------------------------------------------------- scalars
 
     #[inline(always)]
-    unsafe fn write_str(&mut self, s: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn write_str(&mut self, s: *mut ffi::PyObject) -> R {
         if ffi::PyUnicode_IS_COMPACT_ASCII(s) != 0 {
             let len = (*(s as *mut ffi::PyASCIIObject)).length as usize;
             let data = (s as *mut ffi::PyASCIIObject).add(1) as *const u8;
@@ -148,7 +162,7 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(always)]
-    unsafe fn write_ascii(&mut self, data: *const u8, len: usize) -> PyResult<()> {
+    unsafe fn write_ascii(&mut self, data: *const u8, len: usize) -> R {
         self.w.reserve(len.saturating_mul(6).saturating_add(32))?;
         let d = self.w.end();
         *d = b'"';
@@ -163,9 +177,9 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(never)]
-    unsafe fn write_str_slow(&mut self, s: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn write_str_slow(&mut self, s: *mut ffi::PyObject) -> R {
         let Some(sd) = StrData::of(s) else {
-            return Err(PyErr::fetch(self.py));
+            return Err(PyErr::fetch(self.py).into());
         };
         if ffi::PyUnicode_IS_ASCII(s) != 0 {
             return self.write_ascii(sd.data, sd.len);
@@ -198,7 +212,7 @@ impl<'py> Ser<'py> {
         if !self.str_output {
             let e = encode_err(self.py, "str is not valid UTF-8: surrogates not allowed".to_owned());
             e.set_cause(self.py, Some(err));
-            return Err(e);
+            return Err(e.into());
         }
         self.w.reserve(sd.len.saturating_mul(6).saturating_add(32))?;
         let d = self.w.end();
@@ -211,7 +225,7 @@ impl<'py> Ser<'py> {
 
     /// An int (or int subclass) as its decimal value.
     #[inline(always)]
-    unsafe fn write_int(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn write_int(&mut self, o: *mut ffi::PyObject) -> R {
         let v = match small_int(o) {
             Some(v) => v,
             None => {
@@ -230,9 +244,9 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(never)]
-    unsafe fn write_big_int(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn write_big_int(&mut self, o: *mut ffi::PyObject) -> R {
         if !ffi::PyErr_Occurred().is_null() {
-            return Err(PyErr::fetch(self.py));
+            return Err(PyErr::fetch(self.py).into());
         }
         let text = self.int_text(o)?;
         self.w.write(text.to_str()?.as_bytes())
@@ -253,7 +267,7 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(always)]
-    unsafe fn write_float(&mut self, v: f64) -> PyResult<()> {
+    unsafe fn write_float(&mut self, v: f64) -> R {
         if !v.is_finite() {
             return self.non_finite(v);
         }
@@ -264,18 +278,18 @@ impl<'py> Ser<'py> {
     }
 
     #[cold]
-    fn non_finite(&mut self, v: f64) -> PyResult<()> {
+    fn non_finite(&mut self, v: f64) -> R {
         if self.nan_as_null {
             return self.w.write(b"null");
         }
-        Err(encode_err(self.py, format!("Out of range float values are not JSON compliant: {}", nonfinite_repr(v))))
+        Err(encode_err(self.py, format!("Out of range float values are not JSON compliant: {}", nonfinite_repr(v))).into())
     }
 
     // ---------------------------------------------------------------- dispatch
 
     /// Serializes any object.
     #[inline(always)]
-    pub unsafe fn value<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    pub unsafe fn value<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
         let t = ty(o);
         if t == exact!(PyUnicode_Type) {
             self.write_str(o)
@@ -299,19 +313,19 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(always)]
-    fn enter(&mut self) -> PyResult<()> {
+    fn enter(&mut self) -> R {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.overflow = true;
             // Replaced by the real message at the top (see `depth_error`).
-            return Err(PyValueError::new_err(""));
+            return Err(PyValueError::new_err("").into());
         }
         Ok(())
     }
 
     /// Leaves a level; on error after an overflow, records `id` for the circularity check.
     #[inline(always)]
-    fn leave(&mut self, r: PyResult<()>, id: *mut ffi::PyObject) -> PyResult<()> {
+    fn leave(&mut self, r: R, id: *mut ffi::PyObject) -> R {
         self.depth -= 1;
         if r.is_err() && self.overflow {
             self.chain.push(id as usize);
@@ -334,7 +348,7 @@ impl<'py> Ser<'py> {
 
     /// Newline and indentation for the current level (`PRETTY` only).
     #[inline(always)]
-    fn newline(&mut self) -> PyResult<()> {
+    fn newline(&mut self) -> R {
         let n = self.indent.len().saturating_mul(self.level).saturating_add(1);
         self.w.reserve(n)?;
         unsafe {
@@ -349,7 +363,7 @@ impl<'py> Ser<'py> {
     // ---------------------------------------------------------------- containers
 
     #[inline(never)]
-    unsafe fn list<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn list<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
         self.enter()?;
         ffi::Py_INCREF(o);
         let r = self.seq_body::<PRETTY, true>(o);
@@ -358,7 +372,7 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(never)]
-    unsafe fn tuple<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn tuple<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
         self.enter()?;
         ffi::Py_INCREF(o);
         let r = self.seq_body::<PRETTY, false>(o);
@@ -369,7 +383,7 @@ impl<'py> Ser<'py> {
     /// A list or tuple (or subclass: their own storage, as stdlib's C encoder reads it).
     /// A list's length is re-read at every step: Python code run for an item may shrink it.
     #[inline(always)]
-    unsafe fn seq_body<const PRETTY: bool, const LIST: bool>(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn seq_body<const PRETTY: bool, const LIST: bool>(&mut self, o: *mut ffi::PyObject) -> R {
         let len = |o| if LIST { ffi::PyList_GET_SIZE(o) } else { ffi::PyTuple_GET_SIZE(o) } as usize;
         if len(o) == 0 {
             return self.w.write(b"[]");
@@ -402,7 +416,7 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(never)]
-    unsafe fn dict<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn dict<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
         self.enter()?;
         ffi::Py_INCREF(o);
         let r = if self.sort_keys { self.dict_sorted::<PRETTY>(o) } else { self.dict_body::<PRETTY>(o) };
@@ -411,7 +425,7 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(always)]
-    unsafe fn open_brace<const PRETTY: bool>(&mut self) -> PyResult<()> {
+    unsafe fn open_brace<const PRETTY: bool>(&mut self) -> R {
         self.w.reserve(1)?;
         self.w.push(b'{');
         if PRETTY {
@@ -421,7 +435,7 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(always)]
-    unsafe fn close_brace<const PRETTY: bool>(&mut self, any: bool) -> PyResult<()> {
+    unsafe fn close_brace<const PRETTY: bool>(&mut self, any: bool) -> R {
         if PRETTY {
             self.level -= 1;
             if any {
@@ -433,7 +447,7 @@ impl<'py> Ser<'py> {
 
     /// `,` (unless first), newline, key, `:` — the key being written is borrowed.
     #[inline(always)]
-    unsafe fn member_key<const PRETTY: bool>(&mut self, first: bool, key: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn member_key<const PRETTY: bool>(&mut self, first: bool, key: *mut ffi::PyObject) -> R {
         if !first {
             self.w.reserve(1)?;
             self.w.push(b',');
@@ -456,7 +470,7 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(always)]
-    unsafe fn dict_body<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn dict_body<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
         if ty(o) != exact!(PyDict_Type) {
             return self.dict_items::<PRETTY>(o);
         }
@@ -478,7 +492,7 @@ impl<'py> Ser<'py> {
 
     /// A dict subclass: its `items()`, as stdlib does (an OrderedDict's own order).
     #[inline(never)]
-    unsafe fn dict_items<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn dict_items<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
         let items = self.items_of(o)?;
         self.open_brace::<PRETTY>()?;
         let mut first = true;
@@ -522,7 +536,7 @@ impl<'py> Ser<'py> {
     /// `sort_keys=True`: str keys by code point (Python's order, as stdlib sorts); other keys
     /// the way stdlib sorts them when Python can compare them, else by their written text.
     #[inline(never)]
-    unsafe fn dict_sorted<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn dict_sorted<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
         let mut items = self.items_of(o)?;
         if items.is_empty() {
             return self.w.write(b"{}");
@@ -532,7 +546,7 @@ impl<'py> Ser<'py> {
             let mut keyed = Vec::with_capacity(items.len());
             for (i, (k, _)) in items.iter().enumerate() {
                 let Some(sd) = StrData::of(k.as_ptr()) else {
-                    return Err(PyErr::fetch(self.py));
+                    return Err(PyErr::fetch(self.py).into());
                 };
                 keyed.push((sd, i));
             }
@@ -612,7 +626,7 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(never)]
-    unsafe fn write_other_key(&mut self, k: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn write_other_key(&mut self, k: *mut ffi::PyObject) -> R {
         if ffi::PyUnicode_Check(k) != 0 {
             return self.write_str(k);
         }
@@ -627,7 +641,7 @@ impl<'py> Ser<'py> {
     // ---------------------------------------------------------------- everything else
 
     #[inline(never)]
-    unsafe fn other<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> PyResult<()> {
+    unsafe fn other<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
         let py = self.py;
         // Held for as long as Python code may run.
         let obj = Bound::from_borrowed_ptr(py, o);
@@ -682,13 +696,13 @@ impl<'py> Ser<'py> {
             return self.dataclass::<PRETTY>(&obj, types);
         }
         if self.default.is_null() {
-            return Err(encode_err(py, format!("Object of type {} is not JSON serializable", type_name(py, o))));
+            return Err(encode_err(py, format!("Object of type {} is not JSON serializable", type_name(py, o))).into());
         }
         self.enter()?;
         let res = ffi::PyObject_CallOneArg(self.default, o);
         let r = if res.is_null() {
             // default's own exception propagates unchanged.
-            Err(PyErr::fetch(py))
+            Err(PyErr::fetch(py).into())
         } else {
             let res = Bound::from_owned_ptr(py, res);
             self.value::<PRETTY>(res.as_ptr())
@@ -697,7 +711,7 @@ impl<'py> Ser<'py> {
     }
 
     /// A str whose text needs no escaping (datetime, UUID...).
-    fn write_plain_str(&mut self, text: &[u8]) -> PyResult<()> {
+    fn write_plain_str(&mut self, text: &[u8]) -> R {
         self.w.reserve(text.len() + 2)?;
         unsafe {
             self.w.push(b'"');
@@ -708,7 +722,7 @@ impl<'py> Ser<'py> {
     }
 
     /// `str(d)` is already a JSON number (`1E+2`, `-0`, `0.10`), except for NaN and Infinity.
-    fn decimal(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+    fn decimal(&mut self, obj: &Bound<'py, PyAny>) -> R {
         let text = obj.str()?;
         let s = text.to_str()?;
         let body = s.strip_prefix('-').unwrap_or(s);
@@ -716,24 +730,24 @@ impl<'py> Ser<'py> {
             if self.nan_as_null {
                 return self.w.write(b"null");
             }
-            return Err(encode_err(self.py, format!("Out of range Decimal values are not JSON compliant: {s}")));
+            return Err(encode_err(self.py, format!("Out of range Decimal values are not JSON compliant: {s}")).into());
         }
         self.w.write(s.as_bytes())
     }
 
     /// A dataclass instance: an object of its fields in definition order (not ClassVar or
     /// InitVar pseudo-fields).
-    unsafe fn dataclass<const PRETTY: bool>(&mut self, obj: &Bound<'py, PyAny>, types: &types::Types) -> PyResult<()> {
+    unsafe fn dataclass<const PRETTY: bool>(&mut self, obj: &Bound<'py, PyAny>, types: &types::Types) -> R {
         let py = self.py;
         let fields = obj.get_type().getattr(intern!(py, "__dataclass_fields__"))?;
-        let fields = fields.cast_into::<PyDict>()?;
+        let fields = fields.cast_into::<PyDict>().map_err(PyErr::from)?;
         let out = PyDict::new(py);
         let marker = types.dc_field.bind(py);
         for (name, field) in fields.iter() {
             if !field.getattr(intern!(py, "_field_type"))?.is(marker) {
                 continue;
             }
-            let value = obj.getattr(name.cast::<PyString>()?)?;
+            let value = obj.getattr(name.cast::<PyString>().map_err(PyErr::from)?)?;
             out.set_item(name, value)?;
         }
         self.enter()?;

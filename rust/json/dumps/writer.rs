@@ -7,6 +7,8 @@ use std::ptr;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use super::ser::R;
+
 extern "C" {
     // Exported by every CPython build (PyAPI_FUNC); pyo3-ffi declares it crate-private.
     fn _PyBytes_Resize(bytes: *mut *mut ffi::PyObject, newsize: ffi::Py_ssize_t) -> c_int;
@@ -42,11 +44,11 @@ impl<'py> Writer<'py> {
 
     /// Makes room for `n` more bytes; every unchecked write is preceded by a `reserve`.
     #[inline(always)]
-    pub fn reserve(&mut self, n: usize) -> PyResult<()> {
+    pub fn reserve(&mut self, n: usize) -> R {
         if n <= self.cap - self.len {
             Ok(())
         } else {
-            self.grow(n)
+            Ok(self.grow(n)?)
         }
     }
 
@@ -98,7 +100,7 @@ impl<'py> Writer<'py> {
 
     /// Reserves and writes.
     #[inline(always)]
-    pub fn write(&mut self, s: &[u8]) -> PyResult<()> {
+    pub fn write(&mut self, s: &[u8]) -> R {
         self.reserve(s.len())?;
         unsafe { self.extend(s) };
         Ok(())
