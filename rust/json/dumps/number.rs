@@ -100,23 +100,49 @@ fn digit_count(v: u64) -> usize {
     guess + usize::from((v | 1) >= POW10[guess])
 }
 
-/// Decimal digits written in place, right to left, two at a time (no intermediate buffer:
+#[inline(always)]
+unsafe fn put_pair(p: *mut u8, v: u32) {
+    ptr::copy_nonoverlapping(DIGIT_PAIRS.as_ptr().add(2 * v as usize), p, 2);
+}
+
+/// Digits of `v` < 10000 ending at `p`.
+#[inline(always)]
+unsafe fn put_tail(mut p: *mut u8, mut v: u32) {
+    if v >= 100 {
+        p = p.sub(2);
+        put_pair(p, v % 100);
+        v /= 100;
+    }
+    if v >= 10 {
+        put_pair(p.sub(2), v);
+    } else {
+        *p.sub(1) = b'0' + v as u8;
+    }
+}
+
+/// Decimal digits written in place, right to left, four at a time (no intermediate buffer:
 /// copying out of one stalls on store forwarding). Capacity `NUMBER_CAPACITY`.
 #[inline(always)]
 pub unsafe fn write_u64(d: *mut u8, mut v: u64) -> *mut u8 {
     let n = digit_count(v);
     let mut p = d.add(n);
-    while v >= 100 {
-        let r = (v % 100) as usize;
-        v /= 100;
-        p = p.sub(2);
-        ptr::copy_nonoverlapping(DIGIT_PAIRS.as_ptr().add(2 * r), p, 2);
+    while v > u32::MAX as u64 {
+        let r = (v % 10000) as u32;
+        v /= 10000;
+        p = p.sub(4);
+        put_pair(p, r / 100);
+        put_pair(p.add(2), r % 100);
     }
-    if v >= 10 {
-        ptr::copy_nonoverlapping(DIGIT_PAIRS.as_ptr().add(2 * v as usize), p.sub(2), 2);
-    } else {
-        *p.sub(1) = b'0' + v as u8;
+    // 32-bit divisions are cheaper.
+    let mut v = v as u32;
+    while v >= 10000 {
+        let r = v % 10000;
+        v /= 10000;
+        p = p.sub(4);
+        put_pair(p, r / 100);
+        put_pair(p.add(2), r % 100);
     }
+    put_tail(p, v);
     d.add(n)
 }
 
