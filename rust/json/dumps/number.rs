@@ -1,5 +1,5 @@
 //! Numbers as Python prints them: floats in `float.__repr__`'s layout (shortest round-trip
-//! digits from zmij), ints in decimal (itoa for 64 bits).
+//! digits from zmij), ints in decimal (written in place, four digits per step).
 
 use std::ptr;
 
