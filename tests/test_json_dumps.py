@@ -693,3 +693,54 @@ def test_decimal_context_does_not_matter():
     with decimal.localcontext() as ctx:
         ctx.prec = 2
         assert dumps(Decimal("1.23456")) == b"1.23456"
+
+
+# ---------------------------------------------------------------------------- passthrough
+
+
+class TestPassthrough:
+    """`passthrough=` hands instances of the named types to `default` instead of writing them
+    natively: how the Flask and Django adapters keep their frameworks' own formats."""
+
+    def test_types_go_to_default(self) -> None:
+        seen: list[object] = []
+
+        def default(o: object) -> str:
+            seen.append(o)
+            return f"<{type(o).__name__}>"
+
+        value = {
+            "when": dt.datetime(2026, 1, 2, 3, 4, 5),
+            "day": dt.date(2026, 1, 2),
+            "price": decimal.Decimal("1.10"),
+            "id": uuid.UUID(int=1),
+        }
+        out = dumps(value, default=default, passthrough=(dt.date, decimal.Decimal))
+        # datetime is a date subclass, so it passes through too; UUID is still native.
+        assert out == (
+            b'{"when":"<datetime>","day":"<date>","price":"<Decimal>",'
+            b'"id":"00000000-0000-0000-0000-000000000001"}'
+        )
+        assert [type(o).__name__ for o in seen] == ["datetime", "date", "Decimal"]
+        assert dumps_str(value, default=default, passthrough=(dt.date, decimal.Decimal)) == out.decode()
+
+    def test_without_default_is_refused_like_any_unsupported_type(self) -> None:
+        with pytest.raises(JSONEncodeError, match="Object of type Decimal is not JSON serializable"):
+            dumps([decimal.Decimal(1)], passthrough=(decimal.Decimal,))
+
+    def test_empty_or_none_changes_nothing(self) -> None:
+        v = [decimal.Decimal("2.50")]
+        assert dumps(v, passthrough=()) == dumps(v, passthrough=None) == dumps(v) == b"[2.50]"
+
+    def test_builtins_are_always_native(self) -> None:
+        # An int subclass listed in passthrough is still written as its value: builtins and
+        # their subclasses are dispatched before passthrough is consulted.
+        class MyInt(int):
+            pass
+
+        assert dumps([MyInt(3)], default=str, passthrough=(MyInt,)) == b"[3]"
+
+    @pytest.mark.parametrize("bad", [(1,), ("date",), (None,)])
+    def test_must_hold_types(self, bad: tuple[object, ...]) -> None:
+        with pytest.raises(TypeError, match="passthrough must be a tuple of types"):
+            dumps([1], passthrough=bad)  # type: ignore[arg-type]

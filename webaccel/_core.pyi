@@ -18,6 +18,7 @@ def json_dumps(
     indent: int | str | None = None,
     nan_as_null: bool = False,
     ensure_ascii: bool = False,
+    passthrough: tuple[type, ...] | None = None,
 ) -> bytes: ...
 def json_dumps_str(
     obj: Any,
@@ -28,4 +29,5 @@ def json_dumps_str(
     indent: int | str | None = None,
     nan_as_null: bool = False,
     ensure_ascii: bool = False,
+    passthrough: tuple[type, ...] | None = None,
 ) -> str: ...

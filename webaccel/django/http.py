@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date, time, timedelta
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse as _DjangoJsonResponse
@@ -18,6 +21,9 @@ __all__ = ["JsonResponse"]
 _ENGINE_PARAMS = frozenset(
     {"default", "sort_keys", "indent", "ensure_ascii", "separators", "allow_nan", "check_circular"}
 )
+# DjangoJSONEncoder writes these its own way (datetimes to the millisecond with "Z", durations
+# in ISO 8601, Decimal and UUID as strings): the engine hands them to `default` instead.
+_PASSTHROUGH = (date, time, timedelta, Decimal, UUID)
 _COMPACT = (",", ":")
 _INDENTED = (",", ": ")  # what json.dumps uses by default once indent is set
 
@@ -79,6 +85,7 @@ def _render(data: Any, encoder: type[json.JSONEncoder], params: dict[str, Any]) 
         indent=getattr(instance, "indent", None),
         ensure_ascii=getattr(instance, "ensure_ascii", True),
         nan_as_null=get_settings().JSON_NAN_AS_NULL,
+        passthrough=_PASSTHROUGH,
     )
 
 

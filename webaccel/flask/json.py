@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import typing as t
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
 
 from flask.json.provider import DefaultJSONProvider
 
@@ -19,6 +22,9 @@ __all__ = ["WebAccelJSONProvider"]
 _ENGINE_KWARGS = frozenset(
     {"default", "sort_keys", "ensure_ascii", "indent", "separators", "allow_nan", "check_circular"}
 )
+# Flask's default() writes these its own way (dates as HTTP dates, Decimal and UUID as
+# strings): the engine hands them to `default` instead of writing them natively.
+_PASSTHROUGH = (date, Decimal, UUID)
 _COMPACT = (",", ":")
 _INDENTED = (",", ": ")  # what json.dumps uses by default once indent is set
 
@@ -83,6 +89,7 @@ class WebAccelJSONProvider(DefaultJSONProvider):
             ensure_ascii=self.ensure_ascii,
             indent=indent,
             nan_as_null=self.nan_as_null,
+            passthrough=_PASSTHROUGH,
         )
         # app.response_class is typed as Flask's sans-IO base; at run time it is flask.Response.
         response_class = t.cast("type[FlaskResponse]", self._app.response_class)
@@ -106,4 +113,5 @@ class WebAccelJSONProvider(DefaultJSONProvider):
             "ensure_ascii": kwargs["ensure_ascii"],
             "indent": indent,
             "nan_as_null": self.nan_as_null,
+            "passthrough": _PASSTHROUGH,
         }

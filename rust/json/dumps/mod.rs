@@ -12,7 +12,7 @@ mod writer;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyString, PyTuple, PyType};
 
 pub use ser::MAX_DEPTH;
 use ser::Ser;
@@ -20,6 +20,7 @@ use writer::Writer;
 
 struct Options<'a, 'py> {
     default: Option<&'a Bound<'py, PyAny>>,
+    passthrough: Option<&'a Bound<'py, PyTuple>>,
     sort_keys: bool,
     indent: Option<&'a Bound<'py, PyAny>>,
     nan_as_null: bool,
@@ -46,11 +47,28 @@ fn indent_unit(indent: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     )))
 }
 
+/// `passthrough=` must be a tuple of classes; an empty one is the same as none.
+fn passthrough_types(p: Option<&Bound<'_, PyTuple>>) -> PyResult<*mut ffi::PyObject> {
+    let Some(p) = p.filter(|p| !p.is_empty()) else {
+        return Ok(std::ptr::null_mut());
+    };
+    for item in p.iter() {
+        if !item.is_instance_of::<PyType>() {
+            return Err(PyTypeError::new_err(format!(
+                "passthrough must be a tuple of types, not one holding {}",
+                item.get_type().name()?
+            )));
+        }
+    }
+    Ok(p.as_ptr())
+}
+
 fn serialize<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, opts: &Options<'_, 'py>) -> PyResult<Ser<'py>> {
     let mut ser = Ser {
         py,
         w: Writer::new(py)?,
         default: opts.default.filter(|d| !d.is_none()).map_or(std::ptr::null_mut(), |d| d.as_ptr()),
+        passthrough: passthrough_types(opts.passthrough)?,
         indent: Vec::new(),
         level: 0,
         depth: 0,
@@ -106,7 +124,7 @@ fn to_str<'py>(py: Python<'py>, ser: Ser<'py>) -> PyResult<Bound<'py, PyString>>
 
 /// Serialize `obj` to JSON `bytes`.
 #[pyfunction]
-#[pyo3(signature = (obj, /, *, default = None, sort_keys = false, indent = None, nan_as_null = false, ensure_ascii = false))]
+#[pyo3(signature = (obj, /, *, default = None, sort_keys = false, indent = None, nan_as_null = false, ensure_ascii = false, passthrough = None))]
 pub fn json_dumps<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
@@ -115,16 +133,17 @@ pub fn json_dumps<'py>(
     indent: Option<&Bound<'py, PyAny>>,
     nan_as_null: bool,
     ensure_ascii: bool,
+    passthrough: Option<&Bound<'py, PyTuple>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     crate::errors::guard(py, || {
-        let opts = Options { default, sort_keys, indent, nan_as_null, ensure_ascii, str_output: false };
+        let opts = Options { default, passthrough, sort_keys, indent, nan_as_null, ensure_ascii, str_output: false };
         serialize(py, obj, &opts)?.w.finish()
     })
 }
 
 /// Serialize `obj` to a JSON `str` (same text as `json_dumps(...).decode()`).
 #[pyfunction]
-#[pyo3(signature = (obj, /, *, default = None, sort_keys = false, indent = None, nan_as_null = false, ensure_ascii = false))]
+#[pyo3(signature = (obj, /, *, default = None, sort_keys = false, indent = None, nan_as_null = false, ensure_ascii = false, passthrough = None))]
 pub fn json_dumps_str<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
@@ -133,9 +152,10 @@ pub fn json_dumps_str<'py>(
     indent: Option<&Bound<'py, PyAny>>,
     nan_as_null: bool,
     ensure_ascii: bool,
+    passthrough: Option<&Bound<'py, PyTuple>>,
 ) -> PyResult<Bound<'py, PyString>> {
     crate::errors::guard(py, || {
-        let opts = Options { default, sort_keys, indent, nan_as_null, ensure_ascii, str_output: true };
+        let opts = Options { default, passthrough, sort_keys, indent, nan_as_null, ensure_ascii, str_output: true };
         let ser = serialize(py, obj, &opts)?;
         to_str(py, ser)
     })

@@ -46,6 +46,9 @@ pub struct Ser<'py> {
     pub w: Writer<'py>,
     /// `default=` (null when not given).
     pub default: *mut ffi::PyObject,
+    /// `passthrough=`: a tuple of types whose instances go to `default` instead of being
+    /// written natively (null when not given or empty).
+    pub passthrough: *mut ffi::PyObject,
     /// One level of indentation (`PRETTY` only).
     pub indent: Vec<u8>,
     pub level: usize,
@@ -665,6 +668,13 @@ impl<'py> Ser<'py> {
         if ffi::PyDict_Check(o) != 0 {
             return self.dict::<PRETTY>(o);
         }
+        if !self.passthrough.is_null() {
+            match ffi::PyObject_IsInstance(o, self.passthrough) {
+                0 => {}
+                1 => return self.call_default::<PRETTY>(o),
+                _ => return Err(PyErr::fetch(py).into()),
+            }
+        }
         let types = types::types(py)?;
         if ffi::PyDateTime_Check(o) != 0 {
             let text = types::datetime(py, o)?;
@@ -695,6 +705,12 @@ impl<'py> Ser<'py> {
         if cls.hasattr(intern!(py, "__dataclass_fields__"))? {
             return self.dataclass::<PRETTY>(&obj, types);
         }
+        self.call_default::<PRETTY>(o)
+    }
+
+    /// Hand `o` to `default=` and write what it returns (or refuse `o` when there is none).
+    unsafe fn call_default<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
+        let py = self.py;
         if self.default.is_null() {
             return Err(encode_err(py, format!("Object of type {} is not JSON serializable", type_name(py, o))).into());
         }
