@@ -503,8 +503,20 @@ pub fn http_parse_cookie<'py>(
             }
         }
         let dict = PyDict::new(py);
+        // One scan of the header spares one per name and value; only octal escapes can then
+        // produce non-ASCII text.
+        let ascii = text.is_ascii();
         for (key, value) in cookie::parse(text) {
-            dict.set_item(text_str(py, key, surrogates)?, text_str(py, &value, surrogates)?)?;
+            let key = if ascii { ascii_str(py, key)? } else { text_str(py, key, surrogates)? };
+            let value = match value {
+                std::borrow::Cow::Borrowed(v) if ascii => ascii_str(py, v)?,
+                v => text_str(py, &v, surrogates)?,
+            };
+            // SAFETY: both pointers are valid owned objects for the duration of the call;
+            // PyDict_SetItem takes its own references.
+            if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } < 0 {
+                return Err(PyErr::fetch(py));
+            }
         }
         Ok(dict)
     })

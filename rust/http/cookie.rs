@@ -39,18 +39,30 @@ fn char_len(lead: u8) -> usize {
     }
 }
 
-/// `str.strip()` with no argument.
+/// `str.strip()` with no argument. ASCII bytes are judged directly; other characters decoded.
 pub fn py_strip(s: &[u8]) -> &[u8] {
     let mut start = 0;
     while start < s.len() {
-        let (cp, n) = char_at(s, start);
-        if !is_py_space(cp) {
+        let b = s[start];
+        let (space, n) = if b < 0x80 { (is_py_space(u32::from(b)), 1) } else {
+            let (cp, n) = char_at(s, start);
+            (is_py_space(cp), n)
+        };
+        if !space {
             break;
         }
         start += n;
     }
     let mut end = s.len();
     while end > start {
+        let b = s[end - 1];
+        if b < 0x80 {
+            if !is_py_space(u32::from(b)) {
+                break;
+            }
+            end -= 1;
+            continue;
+        }
         let mut lead = end - 1;
         while lead > start && (0x80..0xC0).contains(&s[lead]) {
             lead -= 1;
@@ -72,7 +84,7 @@ pub fn unquote(val: &[u8]) -> Cow<'_, [u8]> {
         return Cow::Borrowed(val);
     }
     let inner = &val[1..val.len() - 1];
-    let Some(first) = inner.iter().position(|&b| b == b'\\') else {
+    let Some(first) = super::scan::find_byte(inner, b'\\') else {
         return Cow::Borrowed(inner);
     };
     let mut out = Vec::with_capacity(inner.len());
@@ -82,7 +94,7 @@ pub fn unquote(val: &[u8]) -> Cow<'_, [u8]> {
         let b = inner[i];
         if b != b'\\' {
             // Copy up to the next backslash in one go.
-            let n = inner[i..].iter().position(|&c| c == b'\\').unwrap_or(inner.len() - i);
+            let n = super::scan::find_byte(&inner[i..], b'\\').unwrap_or(inner.len() - i);
             out.extend_from_slice(&inner[i..i + n]);
             i += n;
             continue;
@@ -107,8 +119,8 @@ pub fn unquote(val: &[u8]) -> Cow<'_, [u8]> {
 /// One `(name, value)` per kept chunk, in header order; the caller stores them in a dict, so the
 /// last duplicate wins while keeping the first one's position, as Django's dict does.
 pub fn parse(header: &[u8]) -> impl Iterator<Item = (&[u8], Cow<'_, [u8]>)> {
-    header.split(|&b| b == b';').filter_map(|chunk| {
-        let (key, val) = match chunk.iter().position(|&b| b == b'=') {
+    super::scan::split_byte(header, b';').filter_map(|chunk| {
+        let (key, val) = match super::scan::find_byte(chunk, b'=') {
             Some(i) => (&chunk[..i], &chunk[i + 1..]),
             None => (&chunk[..0], chunk),
         };
@@ -123,7 +135,7 @@ pub fn parse(header: &[u8]) -> impl Iterator<Item = (&[u8], Cow<'_, [u8]>)> {
 
 /// Number of `;`-separated chunks: what the optional `max_cookies` limit counts, before parsing.
 pub fn count_chunks(header: &[u8]) -> usize {
-    1 + header.iter().filter(|&&b| b == b';').count()
+    super::scan::split_byte(header, b';').count()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod bind;
 pub mod cookie;
 pub mod query;
 pub mod quote;
+pub mod scan;
 
 use crate::errors::{COOKIE_ERROR, FORM_ERROR, QUERY_STRING_ERROR};
 

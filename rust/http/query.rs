@@ -49,7 +49,7 @@ pub fn count_fields(qs: &[u8], sep: &[u8]) -> usize {
 fn count_occurrences(hay: &[u8], sep: &[u8]) -> usize {
     match sep {
         [] => 0,
-        [b] => hay.iter().filter(|&&c| c == *b).count(),
+        [b] => super::scan::split_byte(hay, *b).count() - 1,
         _ => Split::new(hay, sep).count() - 1,
     }
 }
@@ -88,7 +88,7 @@ impl<'a> Iterator for Split<'a> {
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     match needle {
         [] => None,
-        [b] => hay.iter().position(|c| c == b),
+        [b] => super::scan::find_byte(hay, *b),
         [first, tail @ ..] => {
             let last_start = hay.len().checked_sub(needle.len())?;
             let mut i = 0;
@@ -125,7 +125,7 @@ pub fn classify(field: &[u8], keep_blank: bool, strict: bool) -> Field<'_> {
     if field.is_empty() && !strict {
         return Field::Skip;
     }
-    match field.iter().position(|&b| b == b'=') {
+    match super::scan::find_byte(field, b'=') {
         None if strict => Field::Bad(field),
         None if keep_blank => Field::Pair(field, b""),
         None => Field::Skip,
@@ -169,15 +169,28 @@ pub fn unquote_to_bytes_into(src: &[u8], plus: bool, out: &mut Vec<u8>) {
     out.reserve(src.len());
     let mut i = 0;
     while i < src.len() {
-        let b = src[i];
-        if b == b'%' && i + 2 < src.len() {
+        // Copy the run up to the next byte that needs attention in one go.
+        let rest = &src[i..];
+        let next = if plus { super::scan::find_either(rest, b'%', b'+') } else { super::scan::find_byte(rest, b'%') };
+        let Some(off) = next else {
+            out.extend_from_slice(rest);
+            break;
+        };
+        out.extend_from_slice(&rest[..off]);
+        i += off;
+        if src[i] == b'+' {
+            out.push(b' ');
+            i += 1;
+            continue;
+        }
+        if i + 2 < src.len() {
             if let (Some(h), Some(l)) = (hex_val(src[i + 1]), hex_val(src[i + 2])) {
                 out.push(h << 4 | l);
                 i += 3;
                 continue;
             }
         }
-        out.push(if plus && b == b'+' { b' ' } else { b });
+        out.push(b'%');
         i += 1;
     }
 }
@@ -189,9 +202,12 @@ pub fn unquote_to_bytes_into(src: &[u8], plus: bool, out: &mut Vec<u8>) {
 /// its lead byte ends any truncated sequence before it and continuation bytes after it are
 /// invalid on their own either way.
 pub fn unquote_plus(raw: &[u8], errors: Errors) -> Result<Unquoted<'_>, NeedsCodec> {
-    if !raw.contains(&b'%') {
+    let Some(first) = super::scan::find_either(raw, b'%', b'+') else {
+        return Ok(Unquoted { text: Cow::Borrowed(raw), surrogates: false });
+    };
+    if super::scan::find_byte(&raw[first..], b'%').is_none() {
         // stdlib returns the string untouched when it has no '%'.
-        let text = if raw.contains(&b'+') {
+        let text = if raw[first] == b'+' {
             Cow::Owned(raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect())
         } else {
             Cow::Borrowed(raw)
@@ -200,6 +216,9 @@ pub fn unquote_plus(raw: &[u8], errors: Errors) -> Result<Unquoted<'_>, NeedsCod
     }
     let mut bytes = Vec::with_capacity(raw.len());
     unquote_to_bytes_into(raw, true, &mut bytes);
+    if bytes.is_ascii() {
+        return Ok(Unquoted { text: Cow::Owned(bytes), surrogates: false });
+    }
     match std::str::from_utf8(&bytes) {
         Ok(_) => Ok(Unquoted { text: Cow::Owned(bytes), surrogates: false }),
         Err(_) => decode_utf8_lossy(&bytes, errors).map(|(text, surrogates)| Unquoted { text: Cow::Owned(text), surrogates }),
