@@ -383,6 +383,7 @@ fn append_to_dict<'py>(dict: &Bound<'py, PyDict>, name: Bound<'py, PyAny>, value
 
 #[pyfunction]
 #[pyo3(signature = (body, /, *, max_fields=Some(1000), max_size=Some(2_621_440), encoding="utf-8", keep_blank_values=true))]
+#[pyo3(text_signature = "(body, /, *, max_fields=1000, max_size=2621440, encoding='utf-8', keep_blank_values=True)")]
 pub fn http_parse_form<'py>(
     py: Python<'py>,
     body: &Bound<'py, PyAny>,
