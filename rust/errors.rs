@@ -41,6 +41,9 @@ pub static WEBACCEL_ERROR: ExcType = ExcType::new("WebAccelError");
 pub static INTERNAL_ERROR: ExcType = ExcType::new("InternalError");
 pub static JSON_DECODE_ERROR: ExcType = ExcType::new("JSONDecodeError");
 pub static JSON_ENCODE_ERROR: ExcType = ExcType::new("JSONEncodeError");
+pub static QUERY_STRING_ERROR: ExcType = ExcType::new("QueryStringError");
+pub static FORM_ERROR: ExcType = ExcType::new("FormError");
+pub static COOKIE_ERROR: ExcType = ExcType::new("CookieError");
 
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.

@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 pub mod errors;
+pub mod http;
 pub mod json;
 
 /// The module does not need the GIL: every piece of shared state is `Send + Sync`.
@@ -12,5 +13,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     json::register(m)?;
+    http::register(m)?;
     Ok(())
 }

@@ -31,3 +31,41 @@ def json_dumps_str(
     ensure_ascii: bool = False,
     passthrough: tuple[type, ...] | None = None,
 ) -> str: ...
+
+# http (rust/http/)
+def http_parse_qsl(
+    qs: str | bytes | None,
+    keep_blank_values: object = ...,
+    strict_parsing: object = ...,
+    encoding: str | None = ...,
+    errors: str | None = ...,
+    max_num_fields: int | None = ...,
+    separator: str | bytes = ...,
+) -> list[tuple[Any, Any]]: ...
+def http_parse_qs(
+    qs: str | bytes | None,
+    keep_blank_values: object = ...,
+    strict_parsing: object = ...,
+    encoding: str | None = ...,
+    errors: str | None = ...,
+    max_num_fields: int | None = ...,
+    separator: str | bytes = ...,
+) -> dict[Any, list[Any]]: ...
+def http_urlencode(
+    query: Any,
+    doseq: object = ...,
+    safe: str | bytes = ...,
+    encoding: str | None = ...,
+    errors: str | None = ...,
+    quote_via: Callable[..., str] = ...,
+) -> str: ...
+def http_parse_form(
+    body: bytes | bytearray,
+    /,
+    *,
+    max_fields: int | None = 1000,
+    max_size: int | None = 2621440,
+    encoding: str = "utf-8",
+    keep_blank_values: bool = True,
+) -> list[tuple[str, str]]: ...
+def http_parse_cookie(cookie: str, *, max_size: int | None = None, max_cookies: int | None = None) -> dict[str, str]: ...

@@ -20,6 +20,10 @@ __all__ = [
     "InternalError",
     "JSONDecodeError",
     "JSONEncodeError",
+    "HTTPParseError",
+    "QueryStringError",
+    "FormError",
+    "CookieError",
 ]
 
 
@@ -41,3 +45,20 @@ class JSONDecodeError(_stdlib_json.JSONDecodeError, WebAccelError):
 class JSONEncodeError(WebAccelError, TypeError, ValueError):
     """The object cannot be serialized: an unsupported type, a non-finite float when NaN is
     refused, a circular reference or nesting beyond the depth limit."""
+
+
+class HTTPParseError(WebAccelError, ValueError):
+    """Root of the errors raised while parsing HTTP request data (``webaccel.http``)."""
+
+
+class QueryStringError(HTTPParseError):
+    """A query string was refused: more fields than ``max_num_fields``, a malformed field under
+    ``strict_parsing``, or an invalid ``separator``. The message is stdlib's."""
+
+
+class FormError(HTTPParseError):
+    """An ``application/x-www-form-urlencoded`` body exceeds ``max_size`` or ``max_fields``."""
+
+
+class CookieError(HTTPParseError):
+    """A ``Cookie:`` header exceeds the opt-in ``max_size`` or ``max_cookies`` limit."""

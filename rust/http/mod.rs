@@ -1,0 +1,67 @@
+//! HTTP request parsing: query strings (`parse_qsl`/`parse_qs`, exact with `urllib.parse`),
+//! `urlencode`, urlencoded form bodies with limits checked before any work, and `Cookie:` headers
+//! (exact with Django's `parse_cookie`, in linear time). Pure logic in `query`, `cookie` and
+//! `quote`; the Python edge in `bind`.
+
+use pyo3::prelude::*;
+
+pub mod bind;
+pub mod cookie;
+pub mod query;
+pub mod quote;
+pub mod scan;
+
+use crate::errors::{COOKIE_ERROR, FORM_ERROR, QUERY_STRING_ERROR};
+
+/// Failures webaccel itself detects while parsing HTTP input.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HttpError {
+    /// stdlib's `ValueError("Max number of fields exceeded")`.
+    TooManyQueryFields,
+    /// stdlib's `ValueError("bad query field: %r")` under `strict_parsing` (the raw UTF-8 field).
+    BadQueryField(Vec<u8>),
+    /// stdlib's `ValueError("Separator must be of type string or bytes.")`.
+    BadSeparator,
+    FormTooLarge { size: usize, max: usize },
+    FormTooManyFields { count: usize, max: usize },
+    CookieTooLarge { size: usize, max: usize },
+    TooManyCookies { count: usize, max: usize },
+}
+
+impl From<HttpError> for PyErr {
+    fn from(e: HttpError) -> PyErr {
+        Python::attach(|py| match e {
+            HttpError::TooManyQueryFields => QUERY_STRING_ERROR.err(py, ("Max number of fields exceeded",)),
+            HttpError::BadQueryField(field) => {
+                // The message carries Python's repr of the field, as stdlib's does.
+                let repr = pyo3::types::PyString::new(py, &String::from_utf8_lossy(&field))
+                    .repr()
+                    .map(|r| r.to_string())
+                    .unwrap_or_default();
+                QUERY_STRING_ERROR.err(py, (format!("bad query field: {repr}"),))
+            }
+            HttpError::BadSeparator => QUERY_STRING_ERROR.err(py, ("Separator must be of type string or bytes.",)),
+            HttpError::FormTooLarge { size, max } => {
+                FORM_ERROR.err(py, (format!("form body of {size} bytes exceeds max_size={max}"),))
+            }
+            HttpError::FormTooManyFields { count, max } => {
+                FORM_ERROR.err(py, (format!("form body has {count} fields, more than max_fields={max}"),))
+            }
+            HttpError::CookieTooLarge { size, max } => {
+                COOKIE_ERROR.err(py, (format!("cookie header of {size} characters exceeds max_size={max}"),))
+            }
+            HttpError::TooManyCookies { count, max } => {
+                COOKIE_ERROR.err(py, (format!("cookie header has {count} cookies, more than max_cookies={max}"),))
+            }
+        })
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(bind::http_parse_qsl, m)?)?;
+    m.add_function(wrap_pyfunction!(bind::http_parse_qs, m)?)?;
+    m.add_function(wrap_pyfunction!(bind::http_urlencode, m)?)?;
+    m.add_function(wrap_pyfunction!(bind::http_parse_form, m)?)?;
+    m.add_function(wrap_pyfunction!(bind::http_parse_cookie, m)?)?;
+    Ok(())
+}
