@@ -1,0 +1,188 @@
+//! JSON number syntax (RFC 8259 section 6) and its value: small ints exactly as i64, floats
+//! correctly rounded (an exact fast path, otherwise the standard library's Eisel-Lemire based
+//! parser), big ints left to Python's own int parser. Pure Rust, no Python.
+
+/// What a number literal denotes.
+#[derive(Debug, PartialEq)]
+pub enum Number {
+    Int(i64),
+    /// An integer that does not fit i64: its text (sign and digits) is `data[start..end]`.
+    BigInt,
+    Float(f64),
+}
+
+/// A syntax error in a number: the message and the byte offset it points at.
+pub type NumberError = (&'static str, usize);
+
+/// Exactly representable powers of ten (up to 1e22, the largest below 2^53 * 2^22).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+    1e20, 1e21, 1e22,
+];
+
+#[inline(always)]
+fn digit(data: &[u8], i: usize) -> Option<u8> {
+    match data.get(i) {
+        Some(&c) if c.is_ascii_digit() => Some(c - b'0'),
+        _ => None,
+    }
+}
+
+/// Parses the number starting at `start` (a `-` or a digit). Returns its value and the offset
+/// just past it.
+#[inline(always)]
+pub fn parse(data: &[u8], start: usize) -> Result<(Number, usize), NumberError> {
+    let mut i = start;
+    let neg = data.get(i) == Some(&b'-');
+    if neg {
+        i += 1;
+    }
+    let int_start = i;
+    let mut mant: u64 = 0;
+    match digit(data, i) {
+        Some(0) => {
+            i += 1;
+            if digit(data, i).is_some() {
+                return Err(("Leading zeros are not allowed", int_start));
+            }
+        }
+        Some(d) => {
+            mant = d as u64;
+            i += 1;
+            while let Some(d) = digit(data, i) {
+                mant = mant.wrapping_mul(10).wrapping_add(d as u64);
+                i += 1;
+            }
+        }
+        None => {
+            let msg = if data[i..].starts_with(b"Infinity") {
+                "-Infinity is not valid JSON"
+            } else {
+                "Expecting value"
+            };
+            return Err((msg, start));
+        }
+    }
+    let int_digits = i - int_start;
+    let mut frac_digits = 0usize;
+    let mut is_float = false;
+    if data.get(i) == Some(&b'.') {
+        i += 1;
+        let frac_start = i;
+        while let Some(d) = digit(data, i) {
+            mant = mant.wrapping_mul(10).wrapping_add(d as u64);
+            i += 1;
+        }
+        frac_digits = i - frac_start;
+        if frac_digits == 0 {
+            return Err(("Expecting digit after the decimal point", i));
+        }
+        is_float = true;
+    }
+    let mut exp: i64 = 0;
+    if let Some(b'e' | b'E') = data.get(i) {
+        i += 1;
+        let exp_neg = match data.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let exp_start = i;
+        while let Some(d) = digit(data, i) {
+            // Saturate: anything this large is 0 or infinity anyway.
+            if exp < 1_000_000 {
+                exp = exp * 10 + d as i64;
+            }
+            i += 1;
+        }
+        if i == exp_start {
+            return Err(("Expecting digit in the exponent", i));
+        }
+        if exp_neg {
+            exp = -exp;
+        }
+        is_float = true;
+    }
+    if !is_float {
+        if int_digits <= 18 {
+            let v = mant as i64;
+            return Ok((Number::Int(if neg { -v } else { v }), i));
+        }
+        if int_digits == 19 {
+            // 19 digits always fit a u64 exactly.
+            if !neg && mant <= i64::MAX as u64 {
+                return Ok((Number::Int(mant as i64), i));
+            }
+            if neg && mant <= 1u64 << 63 {
+                return Ok((Number::Int((mant as i64).wrapping_neg()), i));
+            }
+        }
+        return Ok((Number::BigInt, i));
+    }
+    let digits = int_digits + frac_digits;
+    let e10 = exp - frac_digits as i64;
+    // Clinger's fast path: both operands exact, so one IEEE operation rounds correctly.
+    if digits <= 19 && mant <= (1u64 << 53) && (-22..=22).contains(&e10) {
+        let m = mant as f64;
+        let v = if e10 >= 0 { m * POW10[e10 as usize] } else { m / POW10[(-e10) as usize] };
+        return Ok((Number::Float(if neg { -v } else { v }), i));
+    }
+    // SAFETY-free: the literal is ASCII by construction.
+    let text = std::str::from_utf8(&data[start..i]).unwrap_or("");
+    let v = text.parse::<f64>().unwrap_or(f64::NAN);
+    if v.is_nan() {
+        return Err(("Invalid number", start));
+    }
+    Ok((Number::Float(v), i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> Number {
+        let (n, end) = parse(s.as_bytes(), 0).unwrap();
+        assert_eq!(end, s.len(), "{s}");
+        n
+    }
+
+    #[test]
+    fn ints() {
+        assert_eq!(ok("0"), Number::Int(0));
+        assert_eq!(ok("-0"), Number::Int(0));
+        assert_eq!(ok("123"), Number::Int(123));
+        assert_eq!(ok("9223372036854775807"), Number::Int(i64::MAX));
+        assert_eq!(ok("-9223372036854775808"), Number::Int(i64::MIN));
+        assert_eq!(ok("9223372036854775808"), Number::BigInt);
+        assert_eq!(ok("-9223372036854775809"), Number::BigInt);
+        assert_eq!(ok("99999999999999999999"), Number::BigInt);
+    }
+
+    #[test]
+    fn floats_match_std() {
+        for s in [
+            "0.0", "-0.0", "1.5", "1e400", "-1e400", "1e-400", "2.2250738585072011e-308", "-65.613616999999977",
+            "0.1", "123456789012345678901234567890e-10", "1E+2", "1e-2", "9007199254740993.0", "4.9e-324",
+            "0.00000000000000000000000000000000001", "17976931348623157e292",
+        ] {
+            let Number::Float(v) = ok(s) else { panic!("{s}") };
+            assert_eq!(v.to_bits(), s.parse::<f64>().unwrap().to_bits(), "{s}");
+        }
+    }
+
+    #[test]
+    fn rejects() {
+        for (s, pos) in [("01", 0), ("-01", 1), ("1.", 2), ("1.e5", 2), ("1e", 2), ("1e+", 3), ("-", 0), ("-a", 0)] {
+            assert_eq!(parse(s.as_bytes(), 0).unwrap_err().1, pos, "{s}");
+        }
+        assert_eq!(parse(b"-Infinity", 0).unwrap_err().0, "-Infinity is not valid JSON");
+        // Trailing characters are the caller's business.
+        assert_eq!(parse(b"12abc", 0).unwrap(), (Number::Int(12), 2));
+    }
+}
