@@ -4,6 +4,7 @@
 
 mod number;
 mod parser;
+mod pow5;
 mod pystr;
 mod scan;
 

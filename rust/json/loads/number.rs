@@ -1,6 +1,9 @@
 //! JSON number syntax (RFC 8259 section 6) and its value: small ints exactly as i64, floats
-//! correctly rounded (an exact fast path, otherwise the standard library's Eisel-Lemire based
-//! parser), big ints left to Python's own int parser. Pure Rust, no Python.
+//! correctly rounded from the digits gathered while scanning (Clinger's exact fast path, then
+//! Eisel-Lemire; more than 19 significant digits go to the standard library's parser), big ints
+//! left to Python's own int parser. Pure Rust, no Python.
+
+use super::pow5::{LARGEST_POWER_OF_FIVE, POWER_OF_FIVE_128, SMALLEST_POWER_OF_FIVE};
 
 /// What a number literal denotes.
 #[derive(Debug, PartialEq)]
@@ -133,13 +136,77 @@ pub fn parse(data: &[u8], start: usize) -> Result<(Number, usize), NumberError> 
         let v = if e10 >= 0 { m * POW10[e10 as usize] } else { m / POW10[(-e10) as usize] };
         return Ok((Number::Float(if neg { -v } else { v }), i));
     }
-    // SAFETY-free: the literal is ASCII by construction.
-    let text = std::str::from_utf8(&data[start..i]).unwrap_or("");
-    let v = text.parse::<f64>().unwrap_or(f64::NAN);
-    if v.is_nan() {
-        return Err(("Invalid number", start));
+    if digits <= 19 {
+        let v = eisel_lemire(mant, e10);
+        return Ok((Number::Float(if neg { -v } else { v }), i));
     }
-    Ok((Number::Float(v), i))
+    // More than 19 significant digits (rare): the standard library handles the truncation.
+    let text = std::str::from_utf8(&data[start..i]).unwrap_or("");
+    match text.parse::<f64>() {
+        Ok(v) => Ok((Number::Float(v), i)),
+        Err(_) => Err(("Invalid number", start)),
+    }
+}
+
+/// The f64 nearest to `w * 10^q` (ties to even), for any u64 `w`: Eisel-Lemire, multiplying
+/// by a 128-bit approximation of 5^q. With a 128-bit product the result is always exact (Mushtak
+/// and Lemire, "Fast Number Parsing Without Fallback", 2023).
+pub fn eisel_lemire(w: u64, q: i64) -> f64 {
+    const MANTISSA_BITS: i32 = 52;
+    const MIN_EXPONENT: i32 = -1023;
+    if w == 0 || q < SMALLEST_POWER_OF_FIVE {
+        return 0.0;
+    }
+    if q > LARGEST_POWER_OF_FIVE {
+        return f64::INFINITY;
+    }
+    let lz = w.leading_zeros() as i32;
+    let w = w << lz;
+    let (hi5, lo5) = POWER_OF_FIVE_128[(q - SMALLEST_POWER_OF_FIVE) as usize];
+    // Product of w and the 128-bit power, high 128 bits; the low half of the power is only
+    // needed when the bits below the mantissa's precision could carry.
+    let first = (w as u128) * (hi5 as u128);
+    let (mut lo, mut hi) = (first as u64, (first >> 64) as u64);
+    let precision_mask = u64::MAX >> (MANTISSA_BITS + 3);
+    if hi & precision_mask == precision_mask {
+        let second_hi = (((w as u128) * (lo5 as u128)) >> 64) as u64;
+        lo = lo.wrapping_add(second_hi);
+        if second_hi > lo {
+            hi += 1;
+        }
+    }
+    let upper_bit = (hi >> 63) as i32;
+    let shift = upper_bit + 64 - MANTISSA_BITS - 3;
+    let mut mantissa = hi >> shift;
+    // floor(log2(10^q)) + 63, then account for the normalization shift.
+    let mut power2 = (((152_170 + 65_536) * q) >> 16) as i32 + 63 + upper_bit - lz - MIN_EXPONENT;
+    if power2 <= 0 {
+        // Subnormal (or zero).
+        if -power2 + 1 >= 64 {
+            return 0.0;
+        }
+        mantissa >>= -power2 + 1;
+        mantissa += mantissa & 1;
+        mantissa >>= 1;
+        let power2 = if mantissa >= (1u64 << MANTISSA_BITS) { 1u64 } else { 0 };
+        return f64::from_bits((mantissa & ((1u64 << MANTISSA_BITS) - 1)) | (power2 << MANTISSA_BITS));
+    }
+    // Exactly halfway between two floats: round to even instead of up. Only possible for
+    // small |q|, where the product is exact.
+    if lo <= 1 && (-4..=23).contains(&q) && mantissa & 3 == 1 && (mantissa << shift) == hi {
+        mantissa &= !1;
+    }
+    mantissa += mantissa & 1;
+    mantissa >>= 1;
+    if mantissa >= (2u64 << MANTISSA_BITS) {
+        mantissa = 1u64 << MANTISSA_BITS;
+        power2 += 1;
+    }
+    mantissa &= !(1u64 << MANTISSA_BITS);
+    if power2 >= 0x7FF {
+        return f64::INFINITY;
+    }
+    f64::from_bits(mantissa | ((power2 as u64) << MANTISSA_BITS))
 }
 
 #[cfg(test)]
@@ -173,6 +240,44 @@ mod tests {
         ] {
             let Number::Float(v) = ok(s) else { panic!("{s}") };
             assert_eq!(v.to_bits(), s.parse::<f64>().unwrap().to_bits(), "{s}");
+        }
+    }
+
+    /// Eisel-Lemire against the standard library on many random and edge-case inputs.
+    #[test]
+    fn eisel_lemire_matches_std() {
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut check = |w: u64, q: i64| {
+            let want: f64 = format!("{w}e{q}").parse().unwrap();
+            assert_eq!(eisel_lemire(w, q).to_bits(), want.to_bits(), "{w}e{q}");
+        };
+        for _ in 0..300_000 {
+            let r = next();
+            let w = match r % 4 {
+                0 => next(),
+                1 => next() % 100_000_000_000_000_000,
+                2 => next() % 10_000_000,
+                _ => (next() >> (r >> 58)).max(1),
+            };
+            let q = (next() % 700) as i64 - 360;
+            check(w, q);
+        }
+        for q in -400..=320 {
+            for w in [1, 2, 5, 9, 10, 4503599627370497, 9007199254740993, u64::MAX, 17976931348623157, 22250738585072011, 49] {
+                check(w, q);
+            }
+        }
+        // Halfway cases between consecutive doubles (round to even).
+        for w in [9007199254740993u64, 9007199254740995, 18014398509481986, 18014398509481990] {
+            for q in -3..=3 {
+                check(w, q);
+            }
         }
     }
 
