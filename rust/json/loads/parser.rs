@@ -103,13 +103,18 @@ impl<'a, 'py> Parser<'a, 'py> {
         Ok(())
     }
 
+    /// At a `[` or `{`: would it nest deeper than allowed (empty containers count too)?
     #[inline(always)]
-    fn open(&mut self, is_dict: bool) -> Result<()> {
+    fn check_depth(&self) -> Result<()> {
         if self.frames.len() >= self.max_depth {
-            return Err(syntax("maximum nesting depth exceeded", self.pos - 1));
+            return Err(syntax("maximum nesting depth exceeded", self.pos));
         }
-        self.frames.push(Frame { start: self.values.len(), is_dict });
         Ok(())
+    }
+
+    #[inline(always)]
+    fn open(&mut self, is_dict: bool) {
+        self.frames.push(Frame { start: self.values.len(), is_dict });
     }
 
     /// The main loop: parse a value, then close every container that ends after it.
@@ -119,23 +124,25 @@ impl<'a, 'py> Parser<'a, 'py> {
             let op = match self.peek() {
                 b'"' => self.string_value()?,
                 b'{' => {
+                    self.check_depth()?;
                     self.pos = skip_ws(self.data, self.pos + 1);
                     if self.peek() == b'}' {
                         self.pos += 1;
                         unsafe { ffi::PyDict_New() }
                     } else {
-                        self.open(true)?;
+                        self.open(true);
                         self.key_and_colon()?;
                         continue 'value;
                     }
                 }
                 b'[' => {
+                    self.check_depth()?;
                     self.pos = skip_ws(self.data, self.pos + 1);
                     if self.peek() == b']' {
                         self.pos += 1;
                         unsafe { ffi::PyList_New(0) }
                     } else {
-                        self.open(false)?;
+                        self.open(false);
                         continue 'value;
                     }
                 }
