@@ -31,6 +31,51 @@ fn digit(data: &[u8], i: usize) -> Option<u8> {
     }
 }
 
+/// Eight bytes at `i` as a little-endian word, if they are all in `data`.
+#[inline(always)]
+fn word_at(data: &[u8], i: usize) -> Option<u64> {
+    let bytes: [u8; 8] = data.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// Whether all eight bytes of `v` are ASCII digits.
+#[inline(always)]
+fn all_digits(v: u64) -> bool {
+    // Digits are 0x30..=0x39: high nibble 3, and adding 6 must not carry into the high nibble.
+    let high = v & 0xF0F0_F0F0_F0F0_F0F0;
+    let carried = v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0;
+    (high | (carried >> 4)) == 0x3333_3333_3333_3333
+}
+
+/// The value of eight ASCII digits (first digit in the lowest byte), by pairwise combining.
+#[inline(always)]
+fn eight_digits(v: u64) -> u64 {
+    let v = v - 0x3030_3030_3030_3030;
+    // Pairs: each 16-bit lane becomes 10 * first + second.
+    let v = (v.wrapping_mul(10) + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    // Quads: each 32-bit lane becomes 100 * first pair + second pair.
+    let v = (v.wrapping_mul(100) + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    // The two quads.
+    (v.wrapping_mul(10_000) + (v >> 32)) & 0xFFFF_FFFF
+}
+
+/// Accumulates a run of digits from `i` into `mant` (wrapping: callers count digits).
+#[inline(always)]
+fn digits(data: &[u8], mut i: usize, mant: &mut u64) -> usize {
+    while let Some(w) = word_at(data, i) {
+        if !all_digits(w) {
+            break;
+        }
+        *mant = mant.wrapping_mul(100_000_000).wrapping_add(eight_digits(w));
+        i += 8;
+    }
+    while let Some(d) = digit(data, i) {
+        *mant = mant.wrapping_mul(10).wrapping_add(d as u64);
+        i += 1;
+    }
+    i
+}
+
 /// Parses the number starting at `start` (a `-` or a digit). Returns its value and the offset
 /// just past it.
 #[inline(always)]
@@ -51,11 +96,7 @@ pub fn parse(data: &[u8], start: usize) -> Result<(Number, usize), NumberError> 
         }
         Some(d) => {
             mant = d as u64;
-            i += 1;
-            while let Some(d) = digit(data, i) {
-                mant = mant.wrapping_mul(10).wrapping_add(d as u64);
-                i += 1;
-            }
+            i = digits(data, i + 1, &mut mant);
         }
         None => {
             let msg = if data[i..].starts_with(b"Infinity") {
@@ -72,10 +113,7 @@ pub fn parse(data: &[u8], start: usize) -> Result<(Number, usize), NumberError> 
     if data.get(i) == Some(&b'.') {
         i += 1;
         let frac_start = i;
-        while let Some(d) = digit(data, i) {
-            mant = mant.wrapping_mul(10).wrapping_add(d as u64);
-            i += 1;
-        }
+        i = digits(data, i, &mut mant);
         frac_digits = i - frac_start;
         if frac_digits == 0 {
             return Err(("Expecting digit after the decimal point", i));
@@ -277,6 +315,33 @@ mod tests {
         for w in [9007199254740993u64, 9007199254740995, 18014398509481986, 18014398509481990] {
             for q in -3..=3 {
                 check(w, q);
+            }
+        }
+    }
+
+    #[test]
+    fn swar_digits() {
+        for s in ["12345678", "00000000", "99999999", "01234567"] {
+            let w = u64::from_le_bytes(s.as_bytes().try_into().unwrap());
+            assert!(all_digits(w));
+            assert_eq!(eight_digits(w), s.parse::<u64>().unwrap());
+        }
+        for s in ["1234567/", "1234567:", "a2345678", "1234 678", "\x001234567"] {
+            let b = s.as_bytes();
+            if b.len() == 8 {
+                assert!(!all_digits(u64::from_le_bytes(b.try_into().unwrap())), "{s}");
+            }
+        }
+        for b in 0u8..=255 {
+            let w = u64::from_le_bytes([b'1', b'2', b'3', b, b'5', b'6', b'7', b'8']);
+            assert_eq!(all_digits(w), b.is_ascii_digit(), "{b}");
+        }
+        for s in ["123456781234567812345", "1.2345678901234567", "-0.000000001234567891", "98765432109876543.5e-3"] {
+            let want: f64 = s.parse().unwrap();
+            match ok(s) {
+                Number::Float(v) => assert_eq!(v.to_bits(), want.to_bits(), "{s}"),
+                Number::BigInt => assert!(s.len() > 19),
+                Number::Int(v) => assert_eq!(v as f64, want),
             }
         }
     }

@@ -70,22 +70,22 @@ pub unsafe fn utf8(s: &[u8]) -> *mut ffi::PyObject {
     }
 }
 
-/// Decodes valid UTF-8 whose code points are all below U+0100.
+/// Decodes valid UTF-8 whose code points are all below U+0100 into `count` UCS1 units.
+///
+/// Safety: `s` is valid UTF-8 of exactly `count` code points, all below U+0100.
 #[inline]
 unsafe fn decode_ucs1(s: &[u8], out: *mut u8, count: usize) {
+    let p = s.as_ptr();
     let mut i = 0;
-    let mut o = 0;
-    while i < s.len() && o < count {
-        let b = s[i];
+    for o in 0..count {
+        let b = *p.add(i);
         if b < 0x80 {
             *out.add(o) = b;
             i += 1;
         } else {
-            let c = s.get(i + 1).copied().unwrap_or(0x80);
-            *out.add(o) = ((b & 0x1F) << 6) | (c & 0x3F);
+            *out.add(o) = ((b & 0x1F) << 6) | (*p.add(i + 1) & 0x3F);
             i += 2;
         }
-        o += 1;
     }
 }
 
@@ -105,14 +105,17 @@ impl Unit for u32 {
     }
 }
 
-/// Decodes valid UTF-8 into UCS2 or UCS4 units; writes at most `count` units.
+/// Decodes valid UTF-8 into `count` UCS2 or UCS4 units.
+///
+/// Safety: `s` is valid UTF-8 of exactly `count` code points, each fitting `U`; `out` has room
+/// for `count` units. Validity guarantees every lead byte is followed by its continuation bytes.
 #[inline]
 unsafe fn decode_into<U: Unit>(s: &[u8], out: *mut U, count: usize) {
-    let at = |i: usize| (s.get(i).copied().unwrap_or(0x80) & 0x3F) as u32;
+    let p = s.as_ptr();
+    let at = |i: usize| (*p.add(i) & 0x3F) as u32;
     let mut i = 0;
-    let mut o = 0;
-    while i < s.len() && o < count {
-        let b = s[i];
+    for o in 0..count {
+        let b = *p.add(i);
         let c = if b < 0x80 {
             i += 1;
             b as u32
@@ -130,7 +133,6 @@ unsafe fn decode_into<U: Unit>(s: &[u8], out: *mut U, count: usize) {
             c
         };
         *out.add(o) = U::from_u32(c);
-        o += 1;
     }
 }
 
@@ -183,6 +185,29 @@ impl Drop for KeyCacheLease {
     }
 }
 
+/// `key == data[..key.len()]` for short keys, without a call to `memcmp`.
+///
+/// Safety: `data` points to at least `key.len()` readable bytes.
+#[inline(always)]
+unsafe fn short_eq(data: *const u8, key: &[u8]) -> bool {
+    let n = key.len();
+    let k = key.as_ptr();
+    let mut i = 0;
+    while i + 8 <= n {
+        if (data.add(i) as *const u64).read_unaligned() != (k.add(i) as *const u64).read_unaligned() {
+            return false;
+        }
+        i += 8;
+    }
+    while i < n {
+        if *data.add(i) != *k.add(i) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A fast, well-mixed 64-bit hash of a short key.
 #[inline(always)]
 pub fn key_hash(s: &[u8]) -> u64 {
@@ -215,7 +240,7 @@ impl KeyCacheLease {
         let cached = *slot;
         if !cached.is_null()
             && ffi::PyUnicode_GET_LENGTH(cached) as usize == key.len()
-            && std::slice::from_raw_parts(compact_data(cached, true), key.len()) == key
+            && short_eq(compact_data(cached, true), key)
         {
             ffi::Py_INCREF(cached);
             return cached;
