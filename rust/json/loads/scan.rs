@@ -87,12 +87,50 @@ fn string_run_scalar(data: &[u8], mut i: usize) -> (usize, bool) {
     (i, high)
 }
 
+const WS_MASK: u64 = (1 << b' ') | (1 << b'\t') | (1 << b'\n') | (1 << b'\r');
+
+#[inline(always)]
+fn is_ws(b: u8) -> bool {
+    b <= b' ' && (WS_MASK >> b) & 1 != 0
+}
+
 /// Skips JSON whitespace (space, tab, line feed, carriage return) from `i`.
 #[inline(always)]
-pub fn skip_ws(data: &[u8], mut i: usize) -> usize {
-    const WS: u64 = (1 << b' ') | (1 << b'\t') | (1 << b'\n') | (1 << b'\r');
+pub fn skip_ws(data: &[u8], i: usize) -> usize {
+    // Compact JSON: usually no whitespace at all.
+    match data.get(i) {
+        Some(&b) if is_ws(b) => skip_ws_run(data, i + 1),
+        _ => i,
+    }
+}
+
+/// Pretty-printed JSON has long runs of indentation: 16 bytes at a time.
+#[inline(never)]
+fn skip_ws_run(data: &[u8], mut i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of the x86_64 baseline; loads stay inside `data`.
+    unsafe {
+        use std::arch::x86_64::*;
+        let ptr = data.as_ptr();
+        let space = _mm_set1_epi8(b' ' as i8);
+        let nl = _mm_set1_epi8(b'\n' as i8);
+        let tab = _mm_set1_epi8(b'\t' as i8);
+        let cr = _mm_set1_epi8(b'\r' as i8);
+        while i + 16 <= data.len() {
+            let v = _mm_loadu_si128(ptr.add(i) as *const __m128i);
+            let ws = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, nl)),
+                _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, cr)),
+            );
+            let other = !(_mm_movemask_epi8(ws) as u32) & 0xFFFF;
+            if other != 0 {
+                return i + other.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+    }
     while let Some(&b) = data.get(i) {
-        if b > b' ' || (WS >> b) & 1 == 0 {
+        if !is_ws(b) {
             break;
         }
         i += 1;
@@ -132,5 +170,13 @@ mod tests {
         assert_eq!(skip_ws(b"\x0b", 0), 0);
         assert_eq!(skip_ws(b"\x0c", 0), 0);
         assert_eq!(skip_ws(b"", 0), 0);
+        for n in 0..70 {
+            let mut s = vec![b' '; n];
+            s[n / 2..].iter_mut().step_by(3).for_each(|b| *b = b'\n');
+            s.push(b'x');
+            s.extend_from_slice(b"   ");
+            assert_eq!(skip_ws(&s, 0), n);
+            assert_eq!(skip_ws(&s[..n], 0), n);
+        }
     }
 }
