@@ -35,7 +35,19 @@ pub unsafe fn ascii(s: &[u8]) -> *mut ffi::PyObject {
 pub fn utf8_stats(s: &[u8]) -> (usize, u8) {
     let mut count = 0usize;
     let mut max = 0u8;
-    for &b in s {
+    // Per 32-byte chunk the sums fit u8 lanes, which vectorizes well.
+    let mut chunks = s.chunks_exact(32);
+    for c in &mut chunks {
+        let mut n = 0u8;
+        let mut m = 0u8;
+        for &b in c {
+            n += ((b as i8) >= -64) as u8;
+            m = m.max(b);
+        }
+        count += n as usize;
+        max = max.max(m);
+    }
+    for &b in chunks.remainder() {
         count += ((b as i8) >= -64) as usize;
         max = max.max(b);
     }
@@ -208,27 +220,40 @@ unsafe fn short_eq(data: *const u8, key: &[u8]) -> bool {
     true
 }
 
-/// A fast, well-mixed 64-bit hash of a short key.
+/// A fast 64-bit hash of a key; its top bits are well mixed (the cache indexes by them).
+/// Short tails are read as overlapping words rather than copied into a buffer, which would stall
+/// on store forwarding.
 #[inline(always)]
 pub fn key_hash(s: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (s.len() as u64).wrapping_mul(K) ^ 0x2545_F491_4F6C_DD1D;
-    let mut chunks = s.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        h ^= h >> 32;
+    let n = s.len();
+    let p = s.as_ptr();
+    // SAFETY: every read below lies within `s` (guarded by `n`).
+    unsafe {
+        let r64 = |i: usize| (p.add(i) as *const u64).read_unaligned();
+        let r32 = |i: usize| (p.add(i) as *const u32).read_unaligned() as u64;
+        let mut h = (n as u64).wrapping_mul(K);
+        if n >= 8 {
+            let mut i = 0;
+            while i + 8 < n {
+                h = (h ^ r64(i)).wrapping_mul(K);
+                h ^= h >> 32;
+                i += 8;
+            }
+            h = (h ^ r64(n - 8)).wrapping_mul(K);
+        } else if n >= 4 {
+            h = (h ^ ((r32(0) << 32) | r32(n - 4))).wrapping_mul(K);
+        } else if n > 0 {
+            let w = ((*p as u64) << 16) | ((*p.add(n / 2) as u64) << 8) | *p.add(n - 1) as u64;
+            h = (h ^ w).wrapping_mul(K);
+        }
+        h
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    h ^= h >> 29;
-    h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    h ^ (h >> 32)
+}
+
+#[inline(always)]
+fn slot_index(key: &[u8]) -> usize {
+    (key_hash(key) >> (64 - KEY_CACHE_SLOTS.trailing_zeros())) as usize
 }
 
 impl KeyCacheLease {
@@ -236,7 +261,7 @@ impl KeyCacheLease {
     /// NULL with a Python error set if allocation fails.
     #[inline(always)]
     pub unsafe fn get(&mut self, key: &[u8]) -> *mut ffi::PyObject {
-        let slot = &mut (*self.slots)[(key_hash(key) as usize) & (KEY_CACHE_SLOTS - 1)];
+        let slot = &mut (*self.slots)[slot_index(key)];
         let cached = *slot;
         if !cached.is_null()
             && ffi::PyUnicode_GET_LENGTH(cached) as usize == key.len()
@@ -272,6 +297,8 @@ mod tests {
         assert_eq!(utf8_stats("ā".as_bytes()), (1, 0xC4));
         assert_eq!(utf8_stats("日本".as_bytes()), (2, 0xE6));
         assert_eq!(utf8_stats("😀".as_bytes()), (1, 0xF0));
+        let long = "aé日😀".repeat(40);
+        assert_eq!(utf8_stats(long.as_bytes()), (160, 0xF0));
     }
 
     #[test]
@@ -302,9 +329,16 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for i in 0..10_000 {
             let k = format!("key{i}");
-            seen.insert(key_hash(k.as_bytes()) as usize & (KEY_CACHE_SLOTS - 1));
+            seen.insert(slot_index(k.as_bytes()));
         }
-        assert!(seen.len() > KEY_CACHE_SLOTS * 9 / 10);
+        assert!(seen.len() > KEY_CACHE_SLOTS * 9 / 10, "{}", seen.len());
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..10_000u32 {
+            seen.insert(slot_index(&i.to_le_bytes()[..3]));
+            seen.insert(slot_index(format!("{i:09}").as_bytes()));
+        }
+        assert!(seen.len() > KEY_CACHE_SLOTS * 9 / 10, "{}", seen.len());
         assert_ne!(key_hash(b"a"), key_hash(b"a\0"));
+        assert_ne!(key_hash(b""), key_hash(b"\0"));
     }
 }
