@@ -445,3 +445,39 @@ fn hex4(data: &[u8], at: usize) -> Option<u32> {
     }
     Some(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repr(data: &[u8]) -> std::result::Result<String, String> {
+        Python::initialize();
+        Python::attach(|py| match parse(py, data, 8) {
+            Ok(obj) => Ok(obj.repr().map(|r| r.to_string()).unwrap_or_default()),
+            Err(e) => match *e.0 {
+                ErrorKind::Syntax(msg, pos) => Err(format!("{msg}@{pos}")),
+                ErrorKind::Python(err) => Err(err.to_string()),
+            },
+        })
+    }
+
+    #[test]
+    fn builds_objects() {
+        assert_eq!(repr(br#"{"a": [1, 2.5, "x\u00e9", true, null], "a": {}}"#).unwrap(), "{'a': {}}");
+        assert_eq!(repr(br#"[{"k":"v"},{"k":"w"},[],[[]]]"#).unwrap(), "[{'k': 'v'}, {'k': 'w'}, [], [[]]]");
+        assert_eq!(repr("\"日本\\ud83d\\ude00\"".as_bytes()).unwrap(), "'日本😀'");
+        assert_eq!(repr(b"-0.0").unwrap(), "-0.0");
+        assert_eq!(repr(b"123456789012345678901234567890").unwrap(), "123456789012345678901234567890");
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_byte_offsets() {
+        assert_eq!(repr(b"[1,]").unwrap_err(), "Trailing comma before end of array@3");
+        assert_eq!(repr(b"[1] x").unwrap_err(), "Extra data@4");
+        assert_eq!(repr(b"").unwrap_err(), "Expecting value@0");
+        assert_eq!(repr(b"\"\xff\"").unwrap_err(), "Invalid UTF-8@1");
+        assert_eq!(repr(b"[[[[[[[[[]]]]]]]]]").unwrap_err(), "maximum nesting depth exceeded@8");
+        assert_eq!(repr(b"[[[[[[[[]]]]]]]]").unwrap(), "[[[[[[[[]]]]]]]]");
+        assert_eq!(repr(b"\"\\ud800\"").unwrap_err(), "Invalid \\uXXXX escape: lone surrogate@1");
+    }
+}
