@@ -3,6 +3,19 @@
 
 from typing import Any, Callable
 
+__all__ = [
+    "__version__",
+    "_panic_for_tests",
+    "json_loads",
+    "json_dumps",
+    "json_dumps_str",
+    "http_parse_qsl",
+    "http_parse_qs",
+    "http_urlencode",
+    "http_parse_form",
+    "http_parse_cookie",
+]
+
 __version__: str
 
 def _panic_for_tests(message: str) -> None: ...
