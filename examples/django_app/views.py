@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from django.http import HttpRequest
 from django.views.decorators.csrf import csrf_exempt
