@@ -1,7 +1,7 @@
 """Type stubs for the compiled engine ``webaccel._core``. Kept honest by tests/test_stubs.py
 (mypy's stubtest). Import from the public modules (``webaccel.json``, ...), not from here."""
 
-from typing import Any, Callable, Iterable, Literal, TypeVar
+from typing import Any, Callable, Iterable, Literal, Mapping, TypeVar, final
 
 _T = TypeVar("_T")
 
@@ -21,6 +21,8 @@ __all__ = [
     "http_parse_options_header",
     "http_parse_accept",
     "http_best_match",
+    "http_client_ip",
+    "ClientIP",
 ]
 
 __version__: str
@@ -106,3 +108,23 @@ def http_best_match(
     *,
     kind: Literal["mime", "language", "encoding"] = "mime",
 ) -> str | _T | None: ...
+
+# client address (rust/http/client_ip.rs)
+_Headers = Mapping[str, str] | Iterable[tuple[str, str]] | Iterable[tuple[bytes, bytes]]
+_Peer = str | tuple[str, int] | None
+
+def http_client_ip(
+    peer: _Peer,
+    headers: _Headers,
+    *,
+    trusted_proxies: Iterable[str] | None = ...,
+    header: str = "x-forwarded-for",
+) -> str | None: ...
+@final
+class ClientIP:
+    def __new__(cls, trusted_proxies: Iterable[str] | None = ..., header: str = "x-forwarded-for") -> ClientIP: ...
+    def get(self, peer: _Peer, headers: _Headers) -> str | None: ...
+    @property
+    def header(self) -> str: ...
+    @property
+    def trusted_proxies(self) -> list[str]: ...

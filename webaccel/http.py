@@ -14,13 +14,17 @@
 - ``parse_options_header``, ``parse_accept``, ``best_match``: werkzeug 3.1.9's
   ``parse_options_header``, ``parse_accept_header`` and ``MIMEAccept``/``LanguageAccept``/``Accept``
   ``best_match`` results, in linear time (:class:`HeaderError`).
+- ``client_ip`` / ``ClientIP``: the client address from ``Forwarded`` / ``X-Forwarded-For`` /
+  ``X-Real-IP``, believed only through configured trusted proxies (walked from the right).
 
 See ``docs/http.md`` for the exact compatibility notes and limits.
 """
 
 from __future__ import annotations
 
+from webaccel._core import ClientIP
 from webaccel._core import http_best_match as best_match
+from webaccel._core import http_client_ip as client_ip
 from webaccel._core import http_headers_from_asgi as headers_from_asgi
 from webaccel._core import http_parse_accept as parse_accept
 from webaccel._core import http_parse_cookie as parse_cookie
@@ -43,6 +47,8 @@ __all__ = [
     "parse_options_header",
     "parse_accept",
     "best_match",
+    "client_ip",
+    "ClientIP",
     "HTTPParseError",
     "QueryStringError",
     "FormError",

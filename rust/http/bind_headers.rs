@@ -187,3 +187,133 @@ pub fn http_headers_from_asgi<'py>(py: Python<'py>, headers: &Bound<'py, PyAny>)
         Ok(dict)
     })
 }
+// ---------------------------------------------------------------------------------------------
+// client_ip / ClientIP
+
+use super::client_ip::{self as cip, Format, Network};
+
+const DEFAULT_TRUSTED: [&str; 2] = ["127.0.0.1/32", "::1/128"];
+
+/// The client-address resolver with its trusted networks parsed once.
+#[pyclass(frozen, name = "ClientIP", module = "webaccel.http")]
+pub struct ClientIP {
+    networks: Vec<Network>,
+    /// Lower-cased header name.
+    header: String,
+    format: Format,
+}
+
+impl ClientIP {
+    fn build(trusted: Option<&Bound<'_, PyAny>>, header: &str) -> PyResult<Self> {
+        let mut networks = Vec::new();
+        match trusted {
+            None => {
+                for s in DEFAULT_TRUSTED {
+                    networks.push(Network::parse(s).map_err(PyValueError::new_err)?);
+                }
+            }
+            Some(obj) => {
+                if obj.is_instance_of::<PyString>() {
+                    // A lone str would iterate character by character.
+                    return Err(pyo3::exceptions::PyTypeError::new_err("trusted_proxies must be an iterable of CIDR strings, not a str"));
+                }
+                for item in obj.try_iter()? {
+                    let item = item?;
+                    let s = item.cast::<PyString>().map_err(PyErr::from)?.to_cow()?;
+                    networks.push(Network::parse(s.trim()).map_err(PyValueError::new_err)?);
+                }
+            }
+        }
+        let header = header.trim().to_ascii_lowercase();
+        if header.is_empty() || !header.bytes().all(super::options::is_token) {
+            return Err(PyValueError::new_err(format!("header must be a header name, not {header:?}")));
+        }
+        let format = if header == "forwarded" { Format::Forwarded } else { Format::List };
+        Ok(Self { networks, header, format })
+    }
+
+    fn resolve<'py>(&self, py: Python<'py>, peer: &Bound<'py, PyAny>, headers: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        if peer.is_none() {
+            return Ok(py.None().into_bound(py));
+        }
+        // A str, or ASGI's `scope["client"]` `(host, port)`.
+        let host = if let Ok(s) = peer.cast::<PyString>() {
+            s.clone()
+        } else {
+            peer.get_item(0)?.cast_into::<PyString>().map_err(PyErr::from)?
+        };
+        let host_text = host.to_cow()?;
+        let Some(peer_ip) = cip::parse_node(&host_text) else {
+            // A unix socket path or other non-IP peer: nothing to vouch for the headers.
+            return Ok(host.into_any());
+        };
+        let values = header_values(headers, self.header.as_bytes())?;
+        let lines: Vec<std::borrow::Cow<'_, str>> = values.iter().map(|v| String::from_utf8_lossy(v)).collect();
+        let refs: Vec<&str> = lines.iter().map(|l| l.as_ref()).collect();
+        let ip = cip::resolve(peer_ip, &refs, self.format, &self.networks);
+        Ok(PyString::new(py, &ip.to_string()).into_any())
+    }
+}
+
+#[pymethods]
+impl ClientIP {
+    #[new]
+    #[pyo3(signature = (trusted_proxies = None, header = "x-forwarded-for"))]
+    #[pyo3(text_signature = "(trusted_proxies=('127.0.0.1/32', '::1/128'), header='x-forwarded-for')")]
+    fn new(trusted_proxies: Option<&Bound<'_, PyAny>>, header: &str) -> PyResult<Self> {
+        Self::build(trusted_proxies, header)
+    }
+
+    /// The client address (see `client_ip`).
+    fn get<'py>(&self, py: Python<'py>, peer: &Bound<'py, PyAny>, headers: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || self.resolve(py, peer, headers))
+    }
+
+    #[getter]
+    fn header(&self) -> &str {
+        &self.header
+    }
+
+    #[getter]
+    fn trusted_proxies(&self) -> Vec<String> {
+        self.networks.iter().map(|n| n.to_string()).collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ClientIP(trusted_proxies={:?}, header={:?})", self.trusted_proxies(), self.header)
+    }
+}
+
+/// The raw values of every `name` field in `headers`: a mapping (through `.items()`, which
+/// werkzeug's and Starlette's `Headers` answer with every repeated field), or an iterable of
+/// `(name, value)` pairs of str or bytes (ASGI). Names compare case-insensitively.
+fn header_values(headers: &Bound<'_, PyAny>, name: &[u8]) -> PyResult<Vec<Vec<u8>>> {
+    let py = headers.py();
+    let pairs = if headers.hasattr(intern!(py, "items"))? {
+        headers.call_method0(intern!(py, "items"))?
+    } else {
+        headers.clone()
+    };
+    let mut out = Vec::new();
+    for item in pairs.try_iter()? {
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let k = bytes_of(&k, "header name")?;
+        if k.eq_ignore_ascii_case(name) {
+            out.push(bytes_of(&v, "header value")?);
+        }
+    }
+    Ok(out)
+}
+
+#[pyfunction]
+#[pyo3(signature = (peer, headers, *, trusted_proxies = None, header = "x-forwarded-for"))]
+#[pyo3(text_signature = "(peer, headers, *, trusted_proxies=('127.0.0.1/32', '::1/128'), header='x-forwarded-for')")]
+pub fn http_client_ip<'py>(
+    py: Python<'py>,
+    peer: &Bound<'py, PyAny>,
+    headers: &Bound<'py, PyAny>,
+    trusted_proxies: Option<&Bound<'py, PyAny>>,
+    header: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    guard(py, || ClientIP::build(trusted_proxies, header)?.resolve(py, peer, headers))
+}

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 pub mod accept;
 pub mod bind;
 pub mod bind_headers;
+pub mod client_ip;
 pub mod cookie;
 pub mod headers;
 pub mod options;
@@ -72,5 +73,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bind_headers::http_parse_options_header, m)?)?;
     m.add_function(wrap_pyfunction!(bind_headers::http_parse_accept, m)?)?;
     m.add_function(wrap_pyfunction!(bind_headers::http_best_match, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_client_ip, m)?)?;
+    m.add_class::<bind_headers::ClientIP>()?;
     Ok(())
 }
