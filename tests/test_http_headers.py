@@ -254,3 +254,75 @@ def test_headers_from_asgi():
     assert headers_from_asgi([("X-Str", "v")]) == {"x-str": "v"}
     with pytest.raises(TypeError):
         headers_from_asgi([(1, b"x")])
+
+
+# ---------------------------------------------------------------------------------------------
+# Authorization, Basic credentials, Cache-Control
+
+import base64  # noqa: E402
+
+from webaccel.http import parse_authorization, parse_basic_auth, parse_cache_control  # noqa: E402
+
+
+def test_parse_authorization():
+    assert parse_authorization("Bearer abc.def-ghi") == ("bearer", "abc.def-ghi")
+    assert parse_authorization("BASIC dXNlcjpwYXNz") == ("basic", "dXNlcjpwYXNz")
+    assert parse_authorization("  Digest  username=\"a\", realm=\"b\"  ") == ("digest", 'username="a", realm="b"')
+    assert parse_authorization("Negotiate") == ("negotiate", "")
+    for bad in ["", "   ", "Bea(rer x", "Bearer a\r\nX-Injected: 1", "Bearer \x00"]:
+        with pytest.raises(HeaderError):
+            parse_authorization(bad)
+
+
+def test_parse_basic_auth():
+    enc = lambda s: base64.b64encode(s.encode()).decode()  # noqa: E731
+    assert parse_basic_auth(enc("user:pass")) == ("user", "pass")
+    assert parse_basic_auth(enc("user:pa:ss")) == ("user", "pa:ss")
+    assert parse_basic_auth(enc(":")) == ("", "")
+    assert parse_basic_auth(enc("jürgen:€uro")) == ("jürgen", "€uro")
+    werkzeug_header = "Basic " + enc("a:b")
+    scheme, creds = parse_authorization(werkzeug_header)
+    assert scheme == "basic" and parse_basic_auth(creds) == ("a", "b")
+    for bad, why in [
+        (enc("nocolon"), "no ':'"),
+        ("dXNlcjpwYXNz!", "base64"),
+        ("dXNlcjpwYXN", "base64"),  # missing padding
+        ("dXNl cjpwYXNz", "base64"),
+        (base64.b64encode(b"\xff:x").decode(), "UTF-8"),
+        (enc("a\n:b"), "control"),
+        ("YR==", "base64"),  # non-canonical trailing bits
+    ]:
+        with pytest.raises(HeaderError, match=why):
+            parse_basic_auth(bad)
+    with pytest.raises(HeaderError, match="max_size=8"):
+        parse_basic_auth(enc("user:password"), max_size=8)
+
+
+@given(st.text(), st.text())
+def test_basic_auth_roundtrip(user, password):
+    user = user.replace(":", "")
+    creds = base64.b64encode(f"{user}:{password}".encode("utf-8", "surrogatepass")).decode()
+    text = f"{user}:{password}"
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text) or any(
+        c.isprintable() is False and (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0) for c in text
+    ):
+        with pytest.raises(HeaderError):
+            parse_basic_auth(creds)
+    else:
+        assert parse_basic_auth(creds) == (user, password)
+
+
+def test_parse_cache_control():
+    assert parse_cache_control("no-cache, no-store, max-age=0, must-revalidate") == {
+        "no-cache": None, "no-store": None, "max-age": "0", "must-revalidate": None,
+    }
+    assert parse_cache_control('Max-Age=60, private="set-cookie, x", s-maxage = 10') == {
+        "max-age": "60", "private": "set-cookie, x", "s-maxage": "10",
+    }
+    # Repeated directive: the first wins.
+    assert parse_cache_control("max-age=60, max-age=0") == {"max-age": "60"}
+    # Invalid directives are skipped.
+    assert parse_cache_control('a b, =x, x="unclosed, y=1') == {}
+    assert parse_cache_control('x="a\\"b", y=, z=1') == {"x": 'a"b', "z": "1"}
+    assert parse_cache_control(",, ,") == {}
+    assert parse_cache_control(None) == {}

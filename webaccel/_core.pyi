@@ -23,6 +23,9 @@ __all__ = [
     "http_best_match",
     "http_client_ip",
     "ClientIP",
+    "http_parse_authorization",
+    "http_parse_basic_auth",
+    "http_parse_cache_control",
 ]
 
 __version__: str
@@ -128,3 +131,8 @@ class ClientIP:
     def header(self) -> str: ...
     @property
     def trusted_proxies(self) -> list[str]: ...
+
+# Authorization / Cache-Control (rust/http/fields.rs)
+def http_parse_authorization(value: str, /) -> tuple[str, str]: ...
+def http_parse_basic_auth(credentials: str, /, *, max_size: int = 8190) -> tuple[str, str]: ...
+def http_parse_cache_control(value: str | None, /) -> dict[str, str | None]: ...

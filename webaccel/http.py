@@ -14,6 +14,8 @@
 - ``parse_options_header``, ``parse_accept``, ``best_match``: werkzeug 3.1.9's
   ``parse_options_header``, ``parse_accept_header`` and ``MIMEAccept``/``LanguageAccept``/``Accept``
   ``best_match`` results, in linear time (:class:`HeaderError`).
+- ``parse_authorization`` / ``parse_basic_auth`` / ``parse_cache_control``: ``Authorization``
+  (scheme lower-cased; strict ``Basic`` decoding) and ``Cache-Control`` directives.
 - ``client_ip`` / ``ClientIP``: the client address from ``Forwarded`` / ``X-Forwarded-For`` /
   ``X-Real-IP``, believed only through configured trusted proxies (walked from the right).
 
@@ -27,6 +29,9 @@ from webaccel._core import http_best_match as best_match
 from webaccel._core import http_client_ip as client_ip
 from webaccel._core import http_headers_from_asgi as headers_from_asgi
 from webaccel._core import http_parse_accept as parse_accept
+from webaccel._core import http_parse_authorization as parse_authorization
+from webaccel._core import http_parse_basic_auth as parse_basic_auth
+from webaccel._core import http_parse_cache_control as parse_cache_control
 from webaccel._core import http_parse_cookie as parse_cookie
 from webaccel._core import http_parse_form as parse_form
 from webaccel._core import http_parse_header_block as parse_header_block
@@ -47,6 +52,9 @@ __all__ = [
     "parse_options_header",
     "parse_accept",
     "best_match",
+    "parse_authorization",
+    "parse_basic_auth",
+    "parse_cache_control",
     "client_ip",
     "ClientIP",
     "HTTPParseError",

@@ -317,3 +317,47 @@ pub fn http_client_ip<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || ClientIP::build(trusted_proxies, header)?.resolve(py, peer, headers))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Authorization / Cache-Control
+
+#[pyfunction]
+#[pyo3(signature = (value, /))]
+pub fn http_parse_authorization<'py>(py: Python<'py>, value: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyTuple>> {
+    guard(py, || {
+        with_text(value, |text, surrogates| {
+            let (scheme, credentials) = super::fields::parse_authorization(text)?;
+            PyTuple::new(py, [ascii_str(py, &scheme)?, text_str(py, credentials, surrogates)?])
+        })
+    })
+}
+
+#[pyfunction]
+#[pyo3(signature = (credentials, /, *, max_size = 8190))]
+pub fn http_parse_basic_auth<'py>(py: Python<'py>, credentials: &Bound<'py, PyString>, max_size: usize) -> PyResult<Bound<'py, PyTuple>> {
+    guard(py, || {
+        with_text(credentials, |text, _| {
+            let (user, password) = super::fields::parse_basic(text, max_size)?;
+            PyTuple::new(py, [PyString::new(py, &user), PyString::new(py, &password)])
+        })
+    })
+}
+
+#[pyfunction]
+#[pyo3(signature = (value, /))]
+pub fn http_parse_cache_control<'py>(py: Python<'py>, value: Option<&Bound<'py, PyString>>) -> PyResult<Bound<'py, PyDict>> {
+    guard(py, || {
+        let dict = PyDict::new(py);
+        let Some(value) = value else { return Ok(dict) };
+        with_text(value, |text, surrogates| {
+            for (k, v) in super::fields::parse_cache_control(text) {
+                let v = match v {
+                    Some(v) => text_str(py, &v, surrogates)?,
+                    None => py.None().into_bound(py),
+                };
+                dict.set_item(ascii_str(py, &k)?, v)?;
+            }
+            Ok(dict)
+        })
+    })
+}

@@ -10,6 +10,7 @@ pub mod bind;
 pub mod bind_headers;
 pub mod client_ip;
 pub mod cookie;
+pub mod fields;
 pub mod headers;
 pub mod options;
 pub mod query;
@@ -75,5 +76,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bind_headers::http_best_match, m)?)?;
     m.add_function(wrap_pyfunction!(bind_headers::http_client_ip, m)?)?;
     m.add_class::<bind_headers::ClientIP>()?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_parse_authorization, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_parse_basic_auth, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_parse_cache_control, m)?)?;
     Ok(())
 }
