@@ -139,8 +139,11 @@ fn specificity(kind: Kind, v: &[u8]) -> Vec<bool> {
     }
 }
 
+/// `(value, q)` pairs.
+pub type Accepted = Vec<(Vec<u8>, f64)>;
+
 /// `(value, q)` pairs in werkzeug's order.
-pub fn parse(value: &[u8], kind: Kind) -> Vec<(Vec<u8>, f64)> {
+pub fn parse(value: &[u8], kind: Kind) -> Accepted {
     let mut result = Vec::new();
     for item in list_items(value) {
         let (v, mut params) = options::parse(&item);

@@ -68,7 +68,7 @@ pub fn http_parse_options_header<'py>(py: Python<'py>, value: Option<&Bound<'py,
     })
 }
 
-fn parsed_accept(value: Option<&Bound<'_, PyString>>, kind: Kind) -> PyResult<(Vec<(Vec<u8>, f64)>, bool)> {
+fn parsed_accept(value: Option<&Bound<'_, PyString>>, kind: Kind) -> PyResult<(accept::Accepted, bool)> {
     match value {
         None => Ok((Vec::new(), false)),
         Some(v) => with_text(v, |text, surrogates| Ok((accept::parse(text, kind), surrogates))),

@@ -47,9 +47,12 @@ pub fn is_value_byte(b: u8) -> bool {
     b == b'\t' || (b >= 0x20 && b != 0x7f)
 }
 
+/// A field line's `(name, value)`, borrowed from the block.
+pub type Field<'a> = (&'a [u8], &'a [u8]);
+
 /// `(name, value)` slices of each field line, values stripped of SP/HTAB. Lines end with CRLF
 /// or LF; the block ends at the end of `data` or at an empty line, after which nothing may follow.
-pub fn parse_block<'a>(data: &'a [u8], limits: &Limits) -> Result<Vec<(&'a [u8], &'a [u8])>, HeaderError> {
+pub fn parse_block<'a>(data: &'a [u8], limits: &Limits) -> Result<Vec<Field<'a>>, HeaderError> {
     if data.len() > limits.max_size {
         return Err(HeaderError::TooLarge { size: data.len(), max: limits.max_size });
     }
