@@ -326,3 +326,10 @@ def test_parse_cache_control():
     assert parse_cache_control('x="a\\"b", y=, z=1') == {"x": 'a"b', "z": "1"}
     assert parse_cache_control(",, ,") == {}
     assert parse_cache_control(None) == {}
+
+
+@settings(max_examples=500)
+@given(st.text(max_size=40), st.sampled_from(list(KINDS)))
+def test_arbitrary_text_matches_werkzeug(text, kind):
+    assert parse_options_header(text) == w_parse_options(text)
+    assert parse_accept(text, kind) == list(w_parse_accept(text, KINDS[kind]))
