@@ -77,7 +77,7 @@ cmd_test() {
   cargo test --quiet
   build
   log "fuzzing json.loads briefly (atheris, differential against stdlib json)"
-  "$PY" fuzz/fuzz_json_loads.py -runs="${FUZZ_RUNS:-200000}" -max_len=4096 fuzz/seeds
+  "$PY" fuzz/fuzz_json_loads.py -runs="${FUZZ_RUNS:-200000}" -max_len=4096 -max_total_time=120 fuzz/corpus fuzz/seeds
   # pytest last, so that its summary closes the run.
   log "pytest"
   "$PY" -m pytest -q
