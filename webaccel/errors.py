@@ -24,6 +24,7 @@ __all__ = [
     "QueryStringError",
     "FormError",
     "CookieError",
+    "MultipartError",
 ]
 
 
@@ -62,3 +63,10 @@ class FormError(HTTPParseError):
 
 class CookieError(HTTPParseError):
     """A ``Cookie:`` header exceeds the opt-in ``max_size`` or ``max_cookies`` limit."""
+
+
+class MultipartError(HTTPParseError):
+    """A ``multipart/form-data`` body was refused: malformed (no closing boundary, a part without
+    ``Content-Disposition`` or ``name``, a bad boundary), or over one of the parser's limits
+    (``max_parts``, ``max_files``, ``max_field_size``, ``max_file_size``, ``max_header_size``,
+    ``max_headers``, ``max_preamble``, ``max_epilogue``, ``max_body_size``)."""

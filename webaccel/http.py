@@ -9,6 +9,9 @@
   before any work (:class:`FormError`). Only ``&`` separates fields.
 - ``parse_cookie``: Django's ``django.http.cookie.parse_cookie`` in linear time (CVE-2024-7592),
   with opt-in ``max_size`` / ``max_cookies`` limits (:class:`CookieError`).
+- ``parse_multipart`` / ``MultipartParser``: ``multipart/form-data`` bodies, one-shot or streamed
+  chunk by chunk, into :class:`Part` objects, with limits on every dimension an attacker controls
+  (:class:`MultipartError`); large file parts streamed to a temporary file.
 
 See ``docs/http.md`` for the exact compatibility notes and limits.
 """
@@ -19,8 +22,11 @@ from webaccel._core import http_parse_cookie as parse_cookie
 from webaccel._core import http_parse_form as parse_form
 from webaccel._core import http_parse_qs as parse_qs
 from webaccel._core import http_parse_qsl as parse_qsl
+from webaccel._core import http_parse_multipart as parse_multipart
 from webaccel._core import http_urlencode as urlencode
-from webaccel.errors import CookieError, FormError, HTTPParseError, QueryStringError
+from webaccel._core import MultipartParser
+from webaccel._core import MultipartPart as Part
+from webaccel.errors import CookieError, FormError, HTTPParseError, MultipartError, QueryStringError
 
 __all__ = [
     "parse_qsl",
@@ -28,8 +34,12 @@ __all__ = [
     "urlencode",
     "parse_form",
     "parse_cookie",
+    "parse_multipart",
+    "MultipartParser",
+    "Part",
     "HTTPParseError",
     "QueryStringError",
     "FormError",
     "CookieError",
+    "MultipartError",
 ]

@@ -7,6 +7,8 @@ use pyo3::prelude::*;
 
 pub mod bind;
 pub mod cookie;
+pub mod multipart;
+pub mod multipart_bind;
 pub mod query;
 pub mod quote;
 pub mod scan;
@@ -63,5 +65,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bind::http_urlencode, m)?)?;
     m.add_function(wrap_pyfunction!(bind::http_parse_form, m)?)?;
     m.add_function(wrap_pyfunction!(bind::http_parse_cookie, m)?)?;
+    m.add_function(wrap_pyfunction!(multipart_bind::http_parse_multipart, m)?)?;
+    m.add_class::<multipart_bind::MultipartParser>()?;
+    m.add_class::<multipart_bind::Part>()?;
     Ok(())
 }

@@ -1,0 +1,318 @@
+//! The Python edge of multipart parsing: `Part` objects, the streaming `MultipartParser` and the
+//! one-shot `parse_multipart`. File parts past `spool_max_size` are written to a
+//! `tempfile.TemporaryFile` opened from Python, so the OS and Python own the file's lifetime.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
+use pyo3::intern;
+
+use super::multipart::{boundary_from_content_type, Limits, MultipartError, Parser, PartHead, Sink};
+use crate::errors::{guard, MULTIPART_ERROR};
+
+impl From<MultipartError> for PyErr {
+    fn from(e: MultipartError) -> PyErr {
+        Python::attach(|py| MULTIPART_ERROR.err(py, (e.to_string(),)))
+    }
+}
+
+/// One form part: a field (`filename is None`, content in `data`) or a file (content in `data`,
+/// or in `file` when it was larger than `spool_max_size`).
+#[pyclass(frozen, module = "webaccel._core", name = "MultipartPart")]
+pub struct Part {
+    #[pyo3(get)]
+    name: String,
+    #[pyo3(get)]
+    filename: Option<String>,
+    #[pyo3(get)]
+    content_type: Option<String>,
+    #[pyo3(get)]
+    headers: Vec<(String, String)>,
+    #[pyo3(get)]
+    data: Option<Py<PyBytes>>,
+    #[pyo3(get)]
+    file: Option<Py<PyAny>>,
+    #[pyo3(get)]
+    size: usize,
+}
+
+#[pymethods]
+impl Part {
+    fn __repr__(&self) -> String {
+        let opt = |o: &Option<String>| o.as_ref().map_or_else(|| "None".to_owned(), |s| format!("{s:?}"));
+        let where_ = if self.file.is_some() { "file" } else { "data" };
+        format!(
+            "MultipartPart(name={:?}, filename={}, content_type={}, size={}, in {where_})",
+            self.name,
+            opt(&self.filename),
+            opt(&self.content_type),
+            self.size
+        )
+    }
+}
+
+/// The part being received.
+pub struct Open {
+    head: PartHead,
+    /// Owned bytes (or, once spilled, bytes not yet written to `file`).
+    data: Vec<u8>,
+    /// One-shot parsing: the part's bytes are `body[span]`, copied once at the end.
+    span: Option<(usize, usize)>,
+    file: Option<Py<PyAny>>,
+    size: usize,
+}
+
+const WRITE_BATCH: usize = 256 << 10;
+static TEMPORARY_FILE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+struct PySink<'a, 'py> {
+    py: Python<'py>,
+    open: &'a mut Option<Open>,
+    out: Vec<Py<Part>>,
+    spool: Option<usize>,
+    body: Option<&'a [u8]>,
+}
+
+impl PySink<'_, '_> {
+    /// Moves a borrowed span into owned bytes (a later piece is not contiguous with it).
+    fn own(&self, o: &mut Open) {
+        if let (Some((a, b)), Some(body)) = (o.span.take(), self.body) {
+            o.data.extend_from_slice(&body[a..b]);
+        }
+    }
+
+    fn write(&self, file: &Py<PyAny>, bytes: &[u8]) -> PyResult<()> {
+        file.bind(self.py).call_method1(intern!(self.py, "write"), (PyBytes::new(self.py, bytes),))?;
+        Ok(())
+    }
+}
+
+impl Sink for PySink<'_, '_> {
+    type Error = PyErr;
+
+    fn start(&mut self, head: PartHead) -> PyResult<()> {
+        *self.open = Some(Open { head, data: Vec::new(), span: None, file: None, size: 0 });
+        Ok(())
+    }
+
+    fn data(&mut self, bytes: &[u8]) -> PyResult<()> {
+        let Some(mut o) = self.open.take() else { return Ok(()) };
+        o.size += bytes.len();
+        let offset = self.body.and_then(|body| {
+            let start = (bytes.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+            (start + bytes.len() <= body.len()).then_some(start)
+        });
+        match (offset, o.span) {
+            (Some(s), None) if o.data.is_empty() => o.span = Some((s, s + bytes.len())),
+            (Some(s), Some((a, b))) if s == b => o.span = Some((a, b + bytes.len())),
+            _ => {
+                self.own(&mut o);
+                o.data.extend_from_slice(bytes);
+            }
+        }
+        let r = self.spill(&mut o);
+        *self.open = Some(o);
+        r
+    }
+
+    fn end(&mut self) -> PyResult<()> {
+        let Some(mut o) = self.open.take() else { return Ok(()) };
+        let py = self.py;
+        let (data, file) = match o.file.take() {
+            Some(file) => {
+                self.own(&mut o);
+                self.write(&file, &o.data)?;
+                file.bind(py).call_method1(intern!(py, "seek"), (0,))?;
+                (None, Some(file))
+            }
+            None => {
+                let bytes = match (o.span, self.body) {
+                    (Some((a, b)), Some(body)) => PyBytes::new(py, &body[a..b]),
+                    _ => PyBytes::new(py, &o.data),
+                };
+                (Some(bytes.unbind()), None)
+            }
+        };
+        let PartHead { name, filename, content_type, headers } = o.head;
+        let part = Part { name, filename, content_type, headers, data, file, size: o.size };
+        self.out.push(Py::new(py, part)?);
+        Ok(())
+    }
+}
+
+impl PySink<'_, '_> {
+    /// File parts larger than `spool` bytes go to a temporary file, written in batches.
+    fn spill(&self, o: &mut Open) -> PyResult<()> {
+        let Some(limit) = self.spool else { return Ok(()) };
+        if !o.head.is_file() || o.size <= limit {
+            return Ok(());
+        }
+        if o.file.is_none() {
+            let open = TEMPORARY_FILE.import(self.py, "tempfile", "TemporaryFile")?;
+            o.file = Some(open.call0()?.unbind());
+        }
+        self.own(o);
+        if o.data.len() >= WRITE_BATCH {
+            if let Some(file) = &o.file {
+                self.write(file, &o.data)?;
+            }
+            o.data.clear();
+        }
+        Ok(())
+    }
+}
+
+fn bytes_arg<'a>(obj: &'a Bound<'_, PyAny>, what: &str, owned: &'a mut Vec<u8>) -> PyResult<&'a [u8]> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        Ok(b.as_bytes())
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        *owned = s.to_str()?.as_bytes().to_vec();
+        Ok(owned)
+    } else if let Ok(b) = obj.cast::<PyByteArray>() {
+        *owned = b.to_vec();
+        Ok(owned)
+    } else {
+        Err(PyTypeError::new_err(format!("{what} must be bytes or str, not {}", obj.get_type().name()?)))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn limits(
+    max_parts: Option<usize>,
+    max_files: Option<usize>,
+    max_field_size: Option<usize>,
+    max_file_size: Option<usize>,
+    max_header_size: usize,
+    max_headers: usize,
+    max_preamble: usize,
+    max_epilogue: usize,
+    max_body_size: Option<usize>,
+) -> Limits {
+    Limits {
+        max_parts,
+        max_files,
+        max_field_size,
+        max_file_size,
+        max_header_size,
+        max_headers,
+        max_preamble,
+        max_epilogue,
+        max_body_size,
+    }
+}
+
+/// A streaming `multipart/form-data` parser: `feed()` returns the parts completed by that chunk.
+#[pyclass(module = "webaccel._core")]
+pub struct MultipartParser {
+    core: Parser,
+    open: Option<Open>,
+    spool: Option<usize>,
+}
+
+#[pymethods]
+impl MultipartParser {
+    #[new]
+    #[pyo3(signature = (boundary, *, max_parts=Some(1000), max_files=Some(100), max_field_size=Some(1_048_576),
+        max_file_size=Some(104_857_600), max_header_size=8192, max_headers=32, max_preamble=1024,
+        max_epilogue=1024, max_body_size=None, spool_max_size=Some(1_048_576)))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        boundary: &Bound<'_, PyAny>,
+        max_parts: Option<usize>,
+        max_files: Option<usize>,
+        max_field_size: Option<usize>,
+        max_file_size: Option<usize>,
+        max_header_size: usize,
+        max_headers: usize,
+        max_preamble: usize,
+        max_epilogue: usize,
+        max_body_size: Option<usize>,
+        spool_max_size: Option<usize>,
+    ) -> PyResult<Self> {
+        guard(py, || {
+            let mut owned = Vec::new();
+            let boundary = bytes_arg(boundary, "boundary", &mut owned)?;
+            let l = limits(
+                max_parts, max_files, max_field_size, max_file_size, max_header_size, max_headers,
+                max_preamble, max_epilogue, max_body_size,
+            );
+            Ok(MultipartParser { core: Parser::new(boundary, l)?, open: None, spool: spool_max_size })
+        })
+    }
+
+    /// Parses the next chunk; returns the parts it completed, in order.
+    fn feed<'py>(&mut self, py: Python<'py>, chunk: PyBackedBytes) -> PyResult<Bound<'py, PyList>> {
+        guard(py, || {
+            let mut sink = PySink { py, open: &mut self.open, out: Vec::new(), spool: self.spool, body: None };
+            let r = self.core.feed(&chunk, &mut sink);
+            let out = std::mem::take(&mut sink.out);
+            if r.is_err() {
+                self.open = None;
+            }
+            r?;
+            PyList::new(py, out)
+        })
+    }
+
+    /// Ends the body: raises `MultipartError` unless the closing boundary was received.
+    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            self.open = None;
+            Ok(self.core.close()?)
+        })
+    }
+
+    /// Bytes the parser holds between feeds (bounded by the boundary length or one header block).
+    #[getter]
+    fn buffered(&self) -> usize {
+        self.core.buffered()
+    }
+}
+
+/// Parses a whole `multipart/form-data` body; the boundary comes from `content_type`.
+#[pyfunction]
+#[pyo3(signature = (body, content_type, *, max_parts=Some(1000), max_files=Some(100), max_field_size=Some(1_048_576),
+    max_file_size=Some(104_857_600), max_header_size=8192, max_headers=32, max_preamble=1024,
+    max_epilogue=1024, max_body_size=None, spool_max_size=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn http_parse_multipart<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    content_type: &Bound<'py, PyAny>,
+    max_parts: Option<usize>,
+    max_files: Option<usize>,
+    max_field_size: Option<usize>,
+    max_file_size: Option<usize>,
+    max_header_size: usize,
+    max_headers: usize,
+    max_preamble: usize,
+    max_epilogue: usize,
+    max_body_size: Option<usize>,
+    spool_max_size: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
+    guard(py, || {
+        let (mut owned_ct, mut owned_body) = (Vec::new(), Vec::new());
+        let ct = bytes_arg(content_type, "content_type", &mut owned_ct)?;
+        let raw = bytes_arg(body, "body", &mut owned_body)?;
+        if let Some(max) = max_body_size {
+            if raw.len() > max {
+                return Err(MultipartError::BodyTooLarge { max }.into());
+            }
+        }
+        let boundary = boundary_from_content_type(ct)?;
+        let l = limits(
+            max_parts, max_files, max_field_size, max_file_size, max_header_size, max_headers,
+            max_preamble, max_epilogue, max_body_size,
+        );
+        let mut core = Parser::new(&boundary, l)?;
+        let mut open = None;
+        let mut sink = PySink { py, open: &mut open, out: Vec::new(), spool: spool_max_size, body: Some(raw) };
+        core.feed(raw, &mut sink)?;
+        let out = std::mem::take(&mut sink.out);
+        core.close()?;
+        PyList::new(py, out)
+    })
+}
