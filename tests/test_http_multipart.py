@@ -462,3 +462,25 @@ def test_type_errors():
         parse_multipart(123, CT)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         MultipartParser(B).feed("text")  # type: ignore[arg-type]
+
+
+def outcome(fn):
+    try:
+        return view(fn())
+    except MultipartError:
+        return "error"
+
+
+pieces = st.sampled_from(
+    [f"--{B}".encode(), b"\r\n", b"--", b"Content-Disposition: form-data; name=\"a\"", b"; filename=\"f\"",
+     b"Content-Type: x", b": ", b"\r", b"\n", b" ", b"\"", b"\\", b"x", b"\xff"]
+)
+
+
+@settings(max_examples=500)
+@given(body=st.lists(pieces | st.binary(max_size=8), max_size=40).map(b"".join), data=st.data())
+def test_arbitrary_input_errors_cleanly_and_chunking_never_changes_the_outcome(body, data):
+    one = outcome(lambda: parse_multipart(body, CT, max_header_size=64, max_preamble=64, max_epilogue=64))
+    cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=6))
+    kw = dict(max_header_size=64, max_preamble=64, max_epilogue=64, spool_max_size=None)
+    assert outcome(lambda: stream(body, cuts, **kw)) == one

@@ -217,6 +217,7 @@ impl MultipartParser {
     #[pyo3(signature = (boundary, *, max_parts=Some(1000), max_files=Some(100), max_field_size=Some(1_048_576),
         max_file_size=Some(104_857_600), max_header_size=8192, max_headers=32, max_preamble=1024,
         max_epilogue=1024, max_body_size=None, spool_max_size=Some(1_048_576)))]
+    #[pyo3(text_signature = "(boundary, *, max_parts=1000, max_files=100, max_field_size=1048576, max_file_size=104857600, max_header_size=8192, max_headers=32, max_preamble=1024, max_epilogue=1024, max_body_size=None, spool_max_size=1048576)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -277,6 +278,7 @@ impl MultipartParser {
 #[pyo3(signature = (body, content_type, *, max_parts=Some(1000), max_files=Some(100), max_field_size=Some(1_048_576),
     max_file_size=Some(104_857_600), max_header_size=8192, max_headers=32, max_preamble=1024,
     max_epilogue=1024, max_body_size=None, spool_max_size=None))]
+#[pyo3(text_signature = "(body, content_type, *, max_parts=1000, max_files=100, max_field_size=1048576, max_file_size=104857600, max_header_size=8192, max_headers=32, max_preamble=1024, max_epilogue=1024, max_body_size=None, spool_max_size=None)")]
 #[allow(clippy::too_many_arguments)]
 pub fn http_parse_multipart<'py>(
     py: Python<'py>,
