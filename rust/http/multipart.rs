@@ -108,6 +108,65 @@ pub trait Sink {
     fn end(&mut self) -> Result<(), Self::Error>;
 }
 
+/// A sink for a body held whole in memory: each part's content is recorded as ranges of that body
+/// (copied once, later, by the caller), or owned bytes for the rare piece that is not in it.
+pub struct SliceSink<'a> {
+    base: &'a [u8],
+    pub parts: Vec<(PartHead, Vec<Piece>)>,
+    open: Option<(PartHead, Vec<Piece>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Span(usize, usize),
+    Owned(Vec<u8>),
+}
+
+impl<'a> SliceSink<'a> {
+    pub fn new(base: &'a [u8]) -> Self {
+        SliceSink { base, parts: Vec::new(), open: None }
+    }
+}
+
+impl Sink for SliceSink<'_> {
+    type Error = MultipartError;
+    fn start(&mut self, head: PartHead) -> Result<(), MultipartError> {
+        self.open = Some((head, Vec::new()));
+        Ok(())
+    }
+    fn data(&mut self, bytes: &[u8]) -> Result<(), MultipartError> {
+        let Some((_, pieces)) = &mut self.open else { return Ok(()) };
+        let start = (bytes.as_ptr() as usize).wrapping_sub(self.base.as_ptr() as usize);
+        if start <= self.base.len() && bytes.len() <= self.base.len() - start {
+            if let Some(Piece::Span(_, b)) = pieces.last_mut() {
+                if *b == start {
+                    *b += bytes.len();
+                    return Ok(());
+                }
+            }
+            pieces.push(Piece::Span(start, start + bytes.len()));
+        } else {
+            pieces.push(Piece::Owned(bytes.to_vec()));
+        }
+        Ok(())
+    }
+    fn end(&mut self) -> Result<(), MultipartError> {
+        if let Some(p) = self.open.take() {
+            self.parts.push(p);
+        }
+        Ok(())
+    }
+}
+
+/// Parses a whole body (one feed, then close) into parts whose pieces index `body`.
+pub fn parse_all(body: &[u8], boundary: &[u8], limits: Limits) -> Result<Vec<(PartHead, Vec<Piece>)>, MultipartError> {
+    let mut parser = Parser::new(boundary, limits)?;
+    let mut sink = SliceSink::new(body);
+    parser.feed(body, &mut sink)?;
+    parser.close()?;
+    Ok(sink.parts)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Header values: `type; a=b; c="q\"s"` in one pass (no regex, nothing to backtrack: CVE-2024-24762)
 

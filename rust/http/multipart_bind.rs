@@ -9,7 +9,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use pyo3::intern;
 
-use super::multipart::{boundary_from_content_type, Limits, MultipartError, Parser, PartHead, Sink};
+use super::multipart::{boundary_from_content_type, parse_all, Limits, MultipartError, Parser, PartHead, Piece, Sink};
 use crate::errors::{guard, MULTIPART_ERROR};
 
 impl From<MultipartError> for PyErr {
@@ -56,10 +56,8 @@ impl Part {
 /// The part being received.
 pub struct Open {
     head: PartHead,
-    /// Owned bytes (or, once spilled, bytes not yet written to `file`).
+    /// The content so far (once spilled: the bytes not yet written to `file`).
     data: Vec<u8>,
-    /// One-shot parsing: the part's bytes are `body[span]`, copied once at the end.
-    span: Option<(usize, usize)>,
     file: Option<Py<PyAny>>,
     size: usize,
 }
@@ -72,17 +70,9 @@ struct PySink<'a, 'py> {
     open: &'a mut Option<Open>,
     out: Vec<Py<Part>>,
     spool: Option<usize>,
-    body: Option<&'a [u8]>,
 }
 
 impl PySink<'_, '_> {
-    /// Moves a borrowed span into owned bytes (a later piece is not contiguous with it).
-    fn own(&self, o: &mut Open) {
-        if let (Some((a, b)), Some(body)) = (o.span.take(), self.body) {
-            o.data.extend_from_slice(&body[a..b]);
-        }
-    }
-
     fn write(&self, file: &Py<PyAny>, bytes: &[u8]) -> PyResult<()> {
         file.bind(self.py).call_method1(intern!(self.py, "write"), (PyBytes::new(self.py, bytes),))?;
         Ok(())
@@ -93,25 +83,14 @@ impl Sink for PySink<'_, '_> {
     type Error = PyErr;
 
     fn start(&mut self, head: PartHead) -> PyResult<()> {
-        *self.open = Some(Open { head, data: Vec::new(), span: None, file: None, size: 0 });
+        *self.open = Some(Open { head, data: Vec::new(), file: None, size: 0 });
         Ok(())
     }
 
     fn data(&mut self, bytes: &[u8]) -> PyResult<()> {
         let Some(mut o) = self.open.take() else { return Ok(()) };
         o.size += bytes.len();
-        let offset = self.body.and_then(|body| {
-            let start = (bytes.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
-            (start + bytes.len() <= body.len()).then_some(start)
-        });
-        match (offset, o.span) {
-            (Some(s), None) if o.data.is_empty() => o.span = Some((s, s + bytes.len())),
-            (Some(s), Some((a, b))) if s == b => o.span = Some((a, b + bytes.len())),
-            _ => {
-                self.own(&mut o);
-                o.data.extend_from_slice(bytes);
-            }
-        }
+        o.data.extend_from_slice(bytes);
         let r = self.spill(&mut o);
         *self.open = Some(o);
         r
@@ -122,18 +101,11 @@ impl Sink for PySink<'_, '_> {
         let py = self.py;
         let (data, file) = match o.file.take() {
             Some(file) => {
-                self.own(&mut o);
                 self.write(&file, &o.data)?;
                 file.bind(py).call_method1(intern!(py, "seek"), (0,))?;
                 (None, Some(file))
             }
-            None => {
-                let bytes = match (o.span, self.body) {
-                    (Some((a, b)), Some(body)) => PyBytes::new(py, &body[a..b]),
-                    _ => PyBytes::new(py, &o.data),
-                };
-                (Some(bytes.unbind()), None)
-            }
+            None => (Some(PyBytes::new(py, &o.data).unbind()), None),
         };
         let PartHead { name, filename, content_type, headers } = o.head;
         let part = Part { name, filename, content_type, headers, data, file, size: o.size };
@@ -153,7 +125,6 @@ impl PySink<'_, '_> {
             let open = TEMPORARY_FILE.import(self.py, "tempfile", "TemporaryFile")?;
             o.file = Some(open.call0()?.unbind());
         }
-        self.own(o);
         if o.data.len() >= WRITE_BATCH {
             if let Some(file) = &o.file {
                 self.write(file, &o.data)?;
@@ -247,7 +218,7 @@ impl MultipartParser {
     /// Parses the next chunk; returns the parts it completed, in order.
     fn feed<'py>(&mut self, py: Python<'py>, chunk: PyBackedBytes) -> PyResult<Bound<'py, PyList>> {
         guard(py, || {
-            let mut sink = PySink { py, open: &mut self.open, out: Vec::new(), spool: self.spool, body: None };
+            let mut sink = PySink { py, open: &mut self.open, out: Vec::new(), spool: self.spool };
             let r = self.core.feed(&chunk, &mut sink);
             let out = std::mem::take(&mut sink.out);
             if r.is_err() {
@@ -309,12 +280,38 @@ pub fn http_parse_multipart<'py>(
             max_parts, max_files, max_field_size, max_file_size, max_header_size, max_headers,
             max_preamble, max_epilogue, max_body_size,
         );
-        let mut core = Parser::new(&boundary, l)?;
-        let mut open = None;
-        let mut sink = PySink { py, open: &mut open, out: Vec::new(), spool: spool_max_size, body: Some(raw) };
-        core.feed(raw, &mut sink)?;
-        let out = std::mem::take(&mut sink.out);
-        core.close()?;
+        if spool_max_size.is_some() {
+            let mut core = Parser::new(&boundary, l)?;
+            let mut open = None;
+            let mut sink = PySink { py, open: &mut open, out: Vec::new(), spool: spool_max_size };
+            core.feed(raw, &mut sink)?;
+            let out = std::mem::take(&mut sink.out);
+            core.close()?;
+            return PyList::new(py, out);
+        }
+        // Nothing to spool: parse without the interpreter (the body is immutable bytes or our
+        // copy), then copy each part's content out of the body once.
+        let parsed = py.detach(|| parse_all(raw, &boundary, l))?;
+        let mut out = Vec::with_capacity(parsed.len());
+        for (head, pieces) in parsed {
+            let data = match pieces.as_slice() {
+                [] => PyBytes::new(py, b""),
+                [Piece::Span(a, b)] => PyBytes::new(py, &raw[*a..*b]),
+                _ => {
+                    let mut joined = Vec::new();
+                    for piece in &pieces {
+                        match piece {
+                            Piece::Span(a, b) => joined.extend_from_slice(&raw[*a..*b]),
+                            Piece::Owned(v) => joined.extend_from_slice(v),
+                        }
+                    }
+                    PyBytes::new(py, &joined)
+                }
+            };
+            let size = data.as_bytes().len();
+            let PartHead { name, filename, content_type, headers } = head;
+            out.push(Py::new(py, Part { name, filename, content_type, headers, data: Some(data.unbind()), file: None, size })?);
+        }
         PyList::new(py, out)
     })
 }
