@@ -170,9 +170,12 @@ pub fn parse_all(body: &[u8], boundary: &[u8], limits: Limits) -> Result<Vec<(Pa
 // ---------------------------------------------------------------------------------------------
 // Header values: `type; a=b; c="q\"s"` in one pass (no regex, nothing to backtrack: CVE-2024-24762)
 
+/// `(name, value)` parameters of a header value, names lower-cased.
+pub type Params = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Splits a header value into its lower-cased first token and its parameters (names lower-cased,
 /// quoted values unescaped). A parameter without `=` is skipped.
-pub fn parse_params(v: &[u8]) -> Result<(Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>), MultipartError> {
+pub fn parse_params(v: &[u8]) -> Result<(Vec<u8>, Params), MultipartError> {
     let ows = |b: u8| b == b' ' || b == b'\t';
     let mut i = memchr::memchr(b';', v).unwrap_or(v.len());
     let kind = trim(&v[..i], ows).to_ascii_lowercase();

@@ -135,6 +135,15 @@ impl PySink<'_, '_> {
     }
 }
 
+/// Drops an unfinished part, closing (so deleting) its temporary file now rather than at
+/// collection, with a ResourceWarning.
+fn discard(py: Python<'_>, open: Option<Open>) {
+    if let Some(file) = open.and_then(|o| o.file) {
+        // A failure to close cannot be reported better than the error that got us here.
+        let _ = file.bind(py).call_method0(intern!(py, "close"));
+    }
+}
+
 fn bytes_arg<'a>(obj: &'a Bound<'_, PyAny>, what: &str, owned: &'a mut Vec<u8>) -> PyResult<&'a [u8]> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         Ok(b.as_bytes())
@@ -222,7 +231,7 @@ impl MultipartParser {
             let r = self.core.feed(&chunk, &mut sink);
             let out = std::mem::take(&mut sink.out);
             if r.is_err() {
-                self.open = None;
+                discard(py, self.open.take());
             }
             r?;
             PyList::new(py, out)
@@ -232,7 +241,7 @@ impl MultipartParser {
     /// Ends the body: raises `MultipartError` unless the closing boundary was received.
     fn close(&mut self, py: Python<'_>) -> PyResult<()> {
         guard(py, || {
-            self.open = None;
+            discard(py, self.open.take());
             Ok(self.core.close()?)
         })
     }
@@ -284,8 +293,12 @@ pub fn http_parse_multipart<'py>(
             let mut core = Parser::new(&boundary, l)?;
             let mut open = None;
             let mut sink = PySink { py, open: &mut open, out: Vec::new(), spool: spool_max_size };
-            core.feed(raw, &mut sink)?;
+            let r = core.feed(raw, &mut sink);
             let out = std::mem::take(&mut sink.out);
+            if r.is_err() {
+                discard(py, open.take());
+            }
+            r?;
             core.close()?;
             return PyList::new(py, out);
         }
