@@ -15,9 +15,11 @@ first called once and its output checked (a benchmark of wrong results is worthl
 count is calibrated so that one sample takes about ``sample_seconds``. Then, round after round,
 each candidate takes one sample (the order rotates every round, so none always runs first or
 after the same neighbour); the garbage collector is collected before and disabled during a sample,
-as ``timeit`` does. The report gives each candidate's median time per call, the ratio of the
-subject's median to the peer's, and the spread (interquartile range over the median, the largest of
-the row), which flags rows that the shared machine made noisy.
+as ``timeit`` does. The report gives each candidate's median time per call and, against the named
+peer, the median of the per-round ratios (subject's sample / peer's sample of the same round:
+load from other processes comes in bursts that hit both sides of a round alike, so this ratio is
+much steadier on a shared machine than the ratio of the two medians), with a 95% confidence
+interval for that median (distribution-free: two order statistics of the ratios).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+
+ROW_BUDGET_SECONDS = 5.0  # sampling time a row may take before its rounds are reduced
+MIN_ROUNDS = 5
 
 
 class WrongOutput(Exception):
@@ -70,20 +76,26 @@ class Stats:
     def best(self) -> float:
         return min(self.samples)
 
-    @property
-    def spread(self) -> float:
-        """Interquartile range relative to the median (0.05 is 5%)."""
-        if len(self.samples) < 2:
-            return 0.0
-        q1, _, q3 = statistics.quantiles(self.samples, n=4)
-        return (q3 - q1) / self.median
+
+def median_interval(values: list[float]) -> tuple[float, float]:
+    """A 95% confidence interval for the median, from order statistics (no assumption on the
+    distribution): the k-th smallest and k-th largest values, k = (n - 1.96 sqrt(n)) / 2."""
+    ordered = sorted(values)
+    k = max(0, math.floor((len(ordered) - 1.96 * math.sqrt(len(ordered))) / 2))
+    return ordered[k], ordered[-1 - k]
 
 
 @dataclass
 class Row:
     case: Case
-    stats: dict[str, Stats]  # candidates that were timed
+    stats: dict[str, Stats]  # candidates that were timed (samples[i] is round i's)
     failures: dict[str, str]  # candidates that raised or gave a wrong output: why
+
+    def ratios(self, subject: str, peer: str) -> list[float] | None:
+        """subject / peer, round by round (None unless both were timed)."""
+        if subject not in self.stats or peer not in self.stats:
+            return None
+        return [a / b for a, b in zip(self.stats[subject].samples, self.stats[peer].samples)]
 
 
 def _loop(fn: Callable[[Any], Any], arg: Any, number: int) -> float:
@@ -100,26 +112,34 @@ def _loop(fn: Callable[[Any], Any], arg: Any, number: int) -> float:
         gc.enable()
 
 
-def _calibrate(fn: Callable[[Any], Any], arg: Any, sample_seconds: float) -> int:
+def _calibrate(fn: Callable[[Any], Any], arg: Any, sample_seconds: float) -> tuple[int, float]:
+    """(calls per sample, expected seconds per sample)."""
     number = 1
     while True:
         elapsed = _loop(fn, arg, number)
         if elapsed >= sample_seconds / 5 or number >= 1 << 24:
-            return max(1, round(number * sample_seconds / max(elapsed, 1e-9)))
+            per_call = max(elapsed, 1e-9) / number
+            number = max(1, round(sample_seconds / per_call))
+            return number, number * per_call
         number *= 10
 
 
-def measure(case: Case, rounds: int, sample_seconds: float) -> Row:
+def measure(case: Case, rounds: int, sample_seconds: float, row_budget: float = ROW_BUDGET_SECONDS) -> Row:
     failures: dict[str, str] = {}
     loops: dict[str, int] = {}
+    round_seconds = 0.0
     for name, fn in case.candidates.items():
         try:
             out = fn(case.arg)
             if case.check is not None:
                 case.check(name, out)
-            loops[name] = _calibrate(fn, case.arg, sample_seconds)
+            loops[name], seconds = _calibrate(fn, case.arg, sample_seconds)
+            round_seconds += seconds
         except Exception as e:  # noqa: BLE001 - reported in the table, the run goes on
             failures[name] = f"{type(e).__name__}: {e}"[:300]
+    # Rows of slow calls (a round over row_budget / rounds) get fewer rounds, MIN_ROUNDS at least.
+    if round_seconds * rounds > row_budget:
+        rounds = min(rounds, max(MIN_ROUNDS, int(row_budget / round_seconds)))
     names = list(loops)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
@@ -139,13 +159,19 @@ def format_time(seconds: float) -> str:
     raise AssertionError("unreachable")
 
 
+def format_ratio(ratio: float) -> str:
+    """0.96x; below 0.01, as a fraction: 1/27,000x."""
+    if ratio >= 0.01:
+        return f"{ratio:.2f}x"
+    return f"1/{float(f'{1 / ratio:.2g}'):,.0f}x"
+
+
 def markdown(table: Table, rows: list[Row]) -> tuple[str, list[str]]:
     """The table in Markdown, and the failures to report (one line each)."""
     columns = list(table.cases[0].candidates) if table.cases else []
     head = ["input", *columns]
     if table.peer:
-        head.append(f"{table.subject} / {table.peer}")
-    head.append("spread")
+        head += [f"{table.subject} / {table.peer}", "95% CI"]
     lines = [
         f"### {table.title}: {table.description}",
         "",
@@ -161,10 +187,13 @@ def markdown(table: Table, rows: list[Row]) -> tuple[str, list[str]]:
             else:
                 cells.append("failed" if name in row.failures else "–")
         if table.peer:
-            subject, peer = row.stats.get(table.subject), row.stats.get(table.peer)
-            cells.append(f"{subject.median / peer.median:.2f}x" if subject and peer else "–")
-        spread = max((s.spread for s in row.stats.values()), default=0.0)
-        cells.append(f"{spread:.0%}")
+            ratios = row.ratios(table.subject, table.peer)
+            if ratios:
+                low, high = median_interval(ratios)
+                median = statistics.median(ratios)
+                cells += [format_ratio(median), f"{format_ratio(low)}–{format_ratio(high)}"]
+            else:
+                cells += ["–", "–"]
         lines.append("| " + " | ".join(cells) + " |")
         problems += [f"{table.title}, {row.case.label}, {name}: {why}" for name, why in row.failures.items()]
     if table.notes:

@@ -35,7 +35,7 @@ from collections.abc import Mapping  # noqa: E402
 from pathlib import Path  # noqa: E402
 from types import ModuleType  # noqa: E402
 
-from bench._harness import markdown, measure  # noqa: E402
+from bench._harness import MIN_ROUNDS, markdown, measure  # noqa: E402
 
 ROOT = Path(_BENCH_DIR).parent
 DEFAULT_ROUNDS = 25
@@ -120,6 +120,7 @@ def header(modules: Mapping[str, ModuleType], rounds: int, quick: bool, argv: li
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = ", load average %.2f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
     now = datetime.datetime.now(datetime.timezone.utc)
+    slow = f" (fewer, {MIN_ROUNDS} at least, in rows of slow calls)" if rounds > MIN_ROUNDS else ""
     command = " ".join(["bench/run.py", *argv]) if argv else "make bench"
     lines = [
         f"- date: {now:%Y-%m-%d %H:%M} UTC",
@@ -127,14 +128,14 @@ def header(modules: Mapping[str, ModuleType], rounds: int, quick: bool, argv: li
         f"{platform.system()} {platform.release()} {platform.machine()}",
         f"- Python {platform.python_version()} ({platform.python_implementation()}), {versions}",
         f"- webaccel: {webaccel_build()}, git {git_revision()}",
-        f"- method: {rounds} interleaved rounds per row, median time per call; ratio = webaccel / peer "
-        "(below 1 is faster); spread = largest interquartile range / median of the row",
+        f"- method: {rounds} interleaved rounds per row{slow}, median time per call; ratio = median "
+        "of the per-round ratios webaccel / peer (below 1 is faster), with its 95% confidence interval",
         f"- command: `{command}`",
     ]
     if hasattr(os, "getloadavg") and usable and os.getloadavg()[0] >= usable / 2:
         lines.append(
-            f"- WARNING: the machine was busy when the run started (load average {os.getloadavg()[0]:.2f} on "
-            f"{usable} CPUs): expect noise (see the spread column), rerun when it is idle"
+            f"- WARNING: the machine was busy when the run started (load average "
+            f"{os.getloadavg()[0]:.2f} on {usable} CPUs): expect noise (wide intervals), rerun when idle"
         )
     if quick:
         lines.insert(0, "- QUICK RUN (smoke test): too few rounds for the numbers to mean anything")

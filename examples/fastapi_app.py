@@ -14,12 +14,14 @@ then::
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query
 from pydantic import BaseModel
+
+from catalogue import ITEMS
 
 import webaccel
 from webaccel.fastapi import JSONBody, JSONResponse
@@ -35,25 +37,6 @@ class Item(BaseModel):
     created: datetime
 
 
-ITEMS: list[dict[str, Any]] = [
-    {
-        "id": i,
-        "name": name,
-        "price": Decimal(price),
-        "tags": tags,
-        "created": datetime(2026, 1, i, 9, 30, tzinfo=timezone.utc),
-    }
-    for i, (name, price, tags) in enumerate(
-        [
-            ("kettle", "24.90", ["kitchen"]),
-            ("teapot", "31.50", ["kitchen", "tea"]),
-            ("mug", "7.00", ["kitchen", "tea", "coffee"]),
-            ("café crème", "3.20", ["coffee"]),
-            ("grinder", "89.00", ["coffee"]),
-        ],
-        start=1,
-    )
-]
 
 app = FastAPI(title="webaccel FastAPI example", default_response_class=JSONResponse)
 

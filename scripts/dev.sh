@@ -76,10 +76,11 @@ cmd_test() {
   log "cargo test"
   cargo test --quiet
   build
-  log "pytest"
-  "$PY" -m pytest -q
   log "fuzzing json.loads briefly (atheris, differential against stdlib json)"
   "$PY" fuzz/fuzz_json_loads.py -runs="${FUZZ_RUNS:-200000}" -max_len=4096 fuzz/seeds
+  # pytest last, so that its summary closes the run.
+  log "pytest"
+  "$PY" -m pytest -q
 }
 
 cmd_bench() {

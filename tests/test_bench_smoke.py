@@ -22,7 +22,7 @@ def test_quick_json_bench_prints_markdown_tables(tmp_path: Path) -> None:
     out = result.stdout
     for title in ("### json.loads", "### json.dumps", "### json.dumps_str"):
         assert title in out, out + result.stderr
-    assert "| input | webaccel | orjson | msgspec | json | webaccel / orjson | spread |" in out
+    assert "| input | webaccel | orjson | msgspec | json | webaccel / orjson | 95% CI |" in out
     assert "| api payload (141 B) |" in out
     for line in ("- date: ", "- machine: ", "- Python ", "- webaccel: ", "- method: "):
         assert f"\n{line}" in "\n" + out, line

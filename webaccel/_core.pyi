@@ -1,7 +1,9 @@
 """Type stubs for the compiled engine ``webaccel._core``. Kept honest by tests/test_stubs.py
 (mypy's stubtest). Import from the public modules (``webaccel.json``, ...), not from here."""
 
-from typing import IO, Any, Callable, final
+from typing import IO, Any, Callable, Iterable, Literal, Mapping, TypeVar, final
+
+_T = TypeVar("_T")
 
 __all__ = [
     "__version__",
@@ -14,6 +16,16 @@ __all__ = [
     "http_urlencode",
     "http_parse_form",
     "http_parse_cookie",
+    "http_parse_header_block",
+    "http_headers_from_asgi",
+    "http_parse_options_header",
+    "http_parse_accept",
+    "http_best_match",
+    "http_client_ip",
+    "ClientIP",
+    "http_parse_authorization",
+    "http_parse_basic_auth",
+    "http_parse_cache_control",
     "http_parse_multipart",
     "MultipartParser",
     "MultipartPart",
@@ -86,6 +98,47 @@ def http_parse_form(
 ) -> list[tuple[str, str]]: ...
 def http_parse_cookie(cookie: str, *, max_size: int | None = None, max_cookies: int | None = None) -> dict[str, str]: ...
 
+# http headers (rust/http/headers.rs, options.rs, accept.rs)
+def http_parse_header_block(
+    data: bytes | bytearray, /, *, max_headers: int = 100, max_line: int = 8190, max_size: int = 65536
+) -> list[tuple[str, str]]: ...
+def http_headers_from_asgi(headers: Iterable[tuple[bytes | str, bytes | str]], /) -> dict[str, str]: ...
+def http_parse_options_header(value: str | None, /) -> tuple[str, dict[str, str]]: ...
+def http_parse_accept(
+    value: str | None, /, kind: Literal["mime", "language", "encoding"] = "mime"
+) -> list[tuple[str, float]]: ...
+def http_best_match(
+    accept_header: str | None,
+    available: Iterable[str],
+    default: _T | None = None,
+    *,
+    kind: Literal["mime", "language", "encoding"] = "mime",
+) -> str | _T | None: ...
+
+# client address (rust/http/client_ip.rs)
+_Headers = Mapping[str, str] | Iterable[tuple[str, str]] | Iterable[tuple[bytes, bytes]]
+_Peer = str | tuple[str, int] | None
+
+def http_client_ip(
+    peer: _Peer,
+    headers: _Headers,
+    *,
+    trusted_proxies: Iterable[str] | None = ...,
+    header: str = "x-forwarded-for",
+) -> str | None: ...
+@final
+class ClientIP:
+    def __new__(cls, trusted_proxies: Iterable[str] | None = ..., header: str = "x-forwarded-for") -> ClientIP: ...
+    def get(self, peer: _Peer, headers: _Headers) -> str | None: ...
+    @property
+    def header(self) -> str: ...
+    @property
+    def trusted_proxies(self) -> list[str]: ...
+
+# Authorization / Cache-Control (rust/http/fields.rs)
+def http_parse_authorization(value: str, /) -> tuple[str, str]: ...
+def http_parse_basic_auth(credentials: str, /, *, max_size: int = 8190) -> tuple[str, str]: ...
+def http_parse_cache_control(value: str | None, /) -> dict[str, str | None]: ...
 # http multipart (rust/http/multipart.rs, multipart_bind.rs)
 @final
 class MultipartPart:

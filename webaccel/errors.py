@@ -24,6 +24,7 @@ __all__ = [
     "QueryStringError",
     "FormError",
     "CookieError",
+    "HeaderError",
     "MultipartError",
 ]
 
@@ -65,6 +66,10 @@ class CookieError(HTTPParseError):
     """A ``Cookie:`` header exceeds the opt-in ``max_size`` or ``max_cookies`` limit."""
 
 
+class HeaderError(HTTPParseError):
+    """A header was refused: a malformed or over-limit header block (obs-fold, bare CR, control
+    characters, invalid field name, ``max_headers`` / ``max_line`` / ``max_size``), undecodable
+    ``Basic`` credentials, or an invalid media type passed to ``best_match``."""
 class MultipartError(HTTPParseError):
     """A ``multipart/form-data`` body was refused: malformed (no closing boundary, a part without
     ``Content-Disposition`` or ``name``, a bad boundary), or over one of the parser's limits

@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from decimal import Decimal
-from typing import Any
 
 from django.http import HttpRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from catalogue import ITEMS
+
 import webaccel
 from webaccel import json
 from webaccel.django.http import JsonResponse
 
-ITEMS: list[dict[str, Any]] = [
-    {
-        "id": i,
-        "name": name,
-        "price": Decimal(price),
-        "tags": tags,
-        "created": datetime(2026, 1, i, 9, 30, tzinfo=timezone.utc),
-    }
-    for i, (name, price, tags) in enumerate(
-        [
-            ("kettle", "24.90", ["kitchen"]),
-            ("teapot", "31.50", ["kitchen", "tea"]),
-            ("mug", "7.00", ["kitchen", "tea", "coffee"]),
-            ("café crème", "3.20", ["coffee"]),
-            ("grinder", "89.00", ["coffee"]),
-        ],
-        start=1,
-    )
-]
 
 
 @require_GET

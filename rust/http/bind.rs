@@ -33,7 +33,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
 // Object builders
 
 /// A str from ASCII bytes: `PyUnicode_New` and a copy, skipping the UTF-8 decoder.
-fn ascii_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn ascii_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     debug_assert!(b.is_ascii());
     let len = ffi::Py_ssize_t::try_from(b.len())?;
     // SAFETY: PyUnicode_New(len, 127) returns a new compact ASCII str with room for `len` bytes
@@ -48,7 +48,7 @@ fn ascii_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
 }
 
 /// A str from (generalized) UTF-8 text; `surrogates` text is read back with `surrogatepass`.
-fn text_str<'py>(py: Python<'py>, b: &[u8], surrogates: bool) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn text_str<'py>(py: Python<'py>, b: &[u8], surrogates: bool) -> PyResult<Bound<'py, PyAny>> {
     if b.is_ascii() {
         return ascii_str(py, b);
     }
@@ -59,7 +59,7 @@ fn text_str<'py>(py: Python<'py>, b: &[u8], surrogates: bool) -> PyResult<Bound<
 }
 
 /// `(a, b)` without going through an iterator.
-fn pair<'py>(py: Python<'py>, a: Bound<'py, PyAny>, b: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn pair<'py>(py: Python<'py>, a: Bound<'py, PyAny>, b: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     // SAFETY: a fresh 2-tuple is filled exactly once per slot with owned references.
     unsafe {
         let t = Bound::from_owned_ptr_or_err(py, ffi::PyTuple_New(2))?;

@@ -5,8 +5,14 @@
 
 use pyo3::prelude::*;
 
+pub mod accept;
 pub mod bind;
+pub mod bind_headers;
+pub mod client_ip;
 pub mod cookie;
+pub mod fields;
+pub mod headers;
+pub mod options;
 pub mod multipart;
 pub mod multipart_bind;
 pub mod query;
@@ -65,6 +71,16 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bind::http_urlencode, m)?)?;
     m.add_function(wrap_pyfunction!(bind::http_parse_form, m)?)?;
     m.add_function(wrap_pyfunction!(bind::http_parse_cookie, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_parse_header_block, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_headers_from_asgi, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_parse_options_header, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_parse_accept, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_best_match, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_client_ip, m)?)?;
+    m.add_class::<bind_headers::ClientIP>()?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_parse_authorization, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_parse_basic_auth, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_headers::http_parse_cache_control, m)?)?;
     m.add_function(wrap_pyfunction!(multipart_bind::http_parse_multipart, m)?)?;
     m.add_class::<multipart_bind::MultipartParser>()?;
     m.add_class::<multipart_bind::Part>()?;
