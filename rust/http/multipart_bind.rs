@@ -56,13 +56,35 @@ impl Part {
 /// The part being received.
 pub struct Open {
     head: PartHead,
-    /// The content so far (once spilled: the bytes not yet written to `file`).
-    data: Vec<u8>,
+    /// The content so far (once spilled: the bytes not yet written to `file`), in pieces of
+    /// 64 KiB or more: no reallocation-and-copy as a large part grows, one copy into its `bytes`.
+    pieces: Vec<Vec<u8>>,
+    pending: usize,
     file: Option<Py<PyAny>>,
     size: usize,
 }
 
 const WRITE_BATCH: usize = 256 << 10;
+const PIECE: usize = 64 << 10;
+
+/// One `bytes` from the pieces, copied once.
+fn join<'py>(py: Python<'py>, pieces: &[Vec<u8>], len: usize) -> PyResult<Bound<'py, PyBytes>> {
+    match pieces {
+        [] => Ok(PyBytes::new(py, b"")),
+        [one] => Ok(PyBytes::new(py, one)),
+        _ => PyBytes::new_with(py, len, |buf| {
+            let mut at = 0;
+            for piece in pieces {
+                let end = at + piece.len();
+                if let Some(dst) = buf.get_mut(at..end) {
+                    dst.copy_from_slice(piece);
+                }
+                at = end;
+            }
+            Ok(())
+        }),
+    }
+}
 static TEMPORARY_FILE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 struct PySink<'a, 'py> {
@@ -73,8 +95,10 @@ struct PySink<'a, 'py> {
 }
 
 impl PySink<'_, '_> {
-    fn write(&self, file: &Py<PyAny>, bytes: &[u8]) -> PyResult<()> {
-        file.bind(self.py).call_method1(intern!(self.py, "write"), (PyBytes::new(self.py, bytes),))?;
+    fn write(&self, file: &Py<PyAny>, pieces: &[Vec<u8>]) -> PyResult<()> {
+        for piece in pieces {
+            file.bind(self.py).call_method1(intern!(self.py, "write"), (PyBytes::new(self.py, piece),))?;
+        }
         Ok(())
     }
 }
@@ -83,14 +107,18 @@ impl Sink for PySink<'_, '_> {
     type Error = PyErr;
 
     fn start(&mut self, head: PartHead) -> PyResult<()> {
-        *self.open = Some(Open { head, data: Vec::new(), file: None, size: 0 });
+        *self.open = Some(Open { head, pieces: Vec::new(), pending: 0, file: None, size: 0 });
         Ok(())
     }
 
     fn data(&mut self, bytes: &[u8]) -> PyResult<()> {
         let Some(mut o) = self.open.take() else { return Ok(()) };
         o.size += bytes.len();
-        o.data.extend_from_slice(bytes);
+        o.pending += bytes.len();
+        match o.pieces.last_mut() {
+            Some(last) if last.len() < PIECE => last.extend_from_slice(bytes),
+            _ => o.pieces.push(bytes.to_vec()),
+        }
         let r = self.spill(&mut o);
         *self.open = Some(o);
         r
@@ -101,11 +129,11 @@ impl Sink for PySink<'_, '_> {
         let py = self.py;
         let (data, file) = match o.file.take() {
             Some(file) => {
-                self.write(&file, &o.data)?;
+                self.write(&file, &o.pieces)?;
                 file.bind(py).call_method1(intern!(py, "seek"), (0,))?;
                 (None, Some(file))
             }
-            None => (Some(PyBytes::new(py, &o.data).unbind()), None),
+            None => (Some(join(py, &o.pieces, o.pending)?.unbind()), None),
         };
         let PartHead { name, filename, content_type, headers } = o.head;
         let part = Part { name, filename, content_type, headers, data, file, size: o.size };
@@ -125,11 +153,12 @@ impl PySink<'_, '_> {
             let open = TEMPORARY_FILE.import(self.py, "tempfile", "TemporaryFile")?;
             o.file = Some(open.call0()?.unbind());
         }
-        if o.data.len() >= WRITE_BATCH {
+        if o.pending >= WRITE_BATCH {
             if let Some(file) = &o.file {
-                self.write(file, &o.data)?;
+                self.write(file, &o.pieces)?;
             }
-            o.data.clear();
+            o.pieces.clear();
+            o.pending = 0;
         }
         Ok(())
     }
