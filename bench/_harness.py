@@ -159,9 +159,9 @@ def format_time(seconds: float) -> str:
     raise AssertionError("unreachable")
 
 
-def format_ratio(ratio: float) -> str:
-    """0.96x; below 0.01, as a fraction: 1/27,000x."""
-    if ratio >= 0.01:
+def format_ratio(ratio: float, fraction: bool | None = None) -> str:
+    """0.96x; below 0.01 (or when ``fraction``), as a fraction: 1/27,000x."""
+    if not (ratio < 0.01 if fraction is None else fraction):
         return f"{ratio:.2f}x"
     return f"1/{float(f'{1 / ratio:.2g}'):,.0f}x"
 
@@ -191,7 +191,9 @@ def markdown(table: Table, rows: list[Row]) -> tuple[str, list[str]]:
             if ratios:
                 low, high = median_interval(ratios)
                 median = statistics.median(ratios)
-                cells += [format_ratio(median), f"{format_ratio(low)}–{format_ratio(high)}"]
+                fraction = median < 0.01  # the interval's ends in the median's notation
+                interval = f"{format_ratio(low, fraction)}–{format_ratio(high, fraction)}"
+                cells += [format_ratio(median), interval]
             else:
                 cells += ["–", "–"]
         lines.append("| " + " | ".join(cells) + " |")

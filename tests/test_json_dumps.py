@@ -744,3 +744,32 @@ class TestPassthrough:
     def test_must_hold_types(self, bad: tuple[object, ...]) -> None:
         with pytest.raises(TypeError, match="passthrough must be a tuple of types"):
             dumps([1], passthrough=bad)  # type: ignore[arg-type]
+
+
+def test_small_thread_stack_refuses_instead_of_crashing() -> None:
+    """Nesting that fits the 1024-level limit but not a small thread stack is refused with
+    JSONEncodeError: the serializer checks the stack it has left (it recurses)."""
+    nested: list[object] = []
+    for _ in range(1000):
+        nested = [nested]
+    outcome: list[object] = []
+
+    def work() -> None:
+        try:
+            outcome.append(dumps(nested))
+        except JSONEncodeError as e:
+            outcome.append(e)
+
+    old = threading.stack_size(256 * 1024)
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old)
+    assert len(outcome) == 1
+    err = outcome[0]
+    assert isinstance(err, JSONEncodeError) and isinstance(err, ValueError)
+    assert "the thread's stack is too small" in str(err)
+    # The same value serializes in a thread with an ordinary stack.
+    assert dumps(nested) == b"[" * 1001 + b"]" * 1001

@@ -78,6 +78,7 @@ fn serialize<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, opts: &Options<'_, '
         str_output: opts.str_output,
         nonascii: false,
         overflow: false,
+        stack_low: false,
         chain: Vec::new(),
     };
     let pretty = match opts.indent {

@@ -27,6 +27,13 @@ use crate::errors::JSON_ENCODE_ERROR;
 /// (a circular reference always ends here too); it keeps the native stack bounded.
 pub const MAX_DEPTH: usize = 1024;
 
+/// Each level takes a few hundred bytes of native stack (more in a debug build), and a Python
+/// thread's stack may be small (`threading.stack_size`): every `STACK_CHECK_EVERY` levels the
+/// serializer makes sure this much stack is left (room for a `default` call into Python too)
+/// and refuses to go deeper otherwise, rather than crash the process.
+const STACK_RESERVE: usize = 128 * 1024;
+const STACK_CHECK_EVERY: usize = 8;
+
 /// A failure inside the serializer. The error is boxed so that `Result<(), Fail>` is one
 /// pointer, returned in a register through the whole recursion (a `PyErr` is several words
 /// and would go through memory at every level).
@@ -63,6 +70,8 @@ pub struct Ser<'py> {
     /// The depth limit was hit: frames record the objects they hold while unwinding, so the
     /// error can tell a circular reference from plain deep nesting.
     pub overflow: bool,
+    /// The overflow came from the thread's stack running low, not from `MAX_DEPTH`.
+    pub stack_low: bool,
     pub chain: Vec<usize>,
 }
 
@@ -318,7 +327,12 @@ impl<'py> Ser<'py> {
     #[inline(always)]
     fn enter(&mut self) -> R {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth % STACK_CHECK_EVERY == 0
+            && stacker::remaining_stack().is_some_and(|left| left < STACK_RESERVE)
+        {
+            self.stack_low = true;
+        }
+        if self.depth > MAX_DEPTH || self.stack_low {
             self.overflow = true;
             // Replaced by the real message at the top (see `depth_error`).
             return Err(PyValueError::new_err("").into());
@@ -344,6 +358,8 @@ impl<'py> Ser<'py> {
         let circular = ids.windows(2).any(|w| w[0] == w[1]);
         if circular {
             encode_err(self.py, "Circular reference detected".to_owned())
+        } else if self.stack_low {
+            encode_err(self.py, "Maximum nesting depth exceeded (the thread's stack is too small for more)".to_owned())
         } else {
             encode_err(self.py, format!("Maximum nesting depth exceeded ({MAX_DEPTH} levels)"))
         }
