@@ -45,6 +45,7 @@ pub static QUERY_STRING_ERROR: ExcType = ExcType::new("QueryStringError");
 pub static FORM_ERROR: ExcType = ExcType::new("FormError");
 pub static COOKIE_ERROR: ExcType = ExcType::new("CookieError");
 pub static HEADER_ERROR: ExcType = ExcType::new("HeaderError");
+pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
 
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.

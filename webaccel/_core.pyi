@@ -1,7 +1,7 @@
 """Type stubs for the compiled engine ``webaccel._core``. Kept honest by tests/test_stubs.py
 (mypy's stubtest). Import from the public modules (``webaccel.json``, ...), not from here."""
 
-from typing import Any, Callable, Iterable, Literal, Mapping, TypeVar, final
+from typing import IO, Any, Callable, Iterable, Literal, Mapping, TypeVar, final
 
 _T = TypeVar("_T")
 
@@ -26,6 +26,9 @@ __all__ = [
     "http_parse_authorization",
     "http_parse_basic_auth",
     "http_parse_cache_control",
+    "http_parse_multipart",
+    "MultipartParser",
+    "MultipartPart",
 ]
 
 __version__: str
@@ -136,3 +139,58 @@ class ClientIP:
 def http_parse_authorization(value: str, /) -> tuple[str, str]: ...
 def http_parse_basic_auth(credentials: str, /, *, max_size: int = 8190) -> tuple[str, str]: ...
 def http_parse_cache_control(value: str | None, /) -> dict[str, str | None]: ...
+# http multipart (rust/http/multipart.rs, multipart_bind.rs)
+@final
+class MultipartPart:
+    @property
+    def name(self) -> str: ...
+    @property
+    def filename(self) -> str | None: ...
+    @property
+    def content_type(self) -> str | None: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def data(self) -> bytes | None: ...
+    @property
+    def file(self) -> IO[bytes] | None: ...
+    @property
+    def size(self) -> int: ...
+
+@final
+class MultipartParser:
+    def __new__(
+        cls,
+        boundary: bytes | str,
+        *,
+        max_parts: int | None = 1000,
+        max_files: int | None = 100,
+        max_field_size: int | None = 1048576,
+        max_file_size: int | None = 104857600,
+        max_header_size: int = 8192,
+        max_headers: int = 32,
+        max_preamble: int = 1024,
+        max_epilogue: int = 1024,
+        max_body_size: int | None = None,
+        spool_max_size: int | None = 1048576,
+    ) -> MultipartParser: ...
+    def feed(self, chunk: bytes | bytearray) -> list[MultipartPart]: ...
+    def close(self) -> None: ...
+    @property
+    def buffered(self) -> int: ...
+
+def http_parse_multipart(
+    body: bytes | bytearray,
+    content_type: str | bytes,
+    *,
+    max_parts: int | None = 1000,
+    max_files: int | None = 100,
+    max_field_size: int | None = 1048576,
+    max_file_size: int | None = 104857600,
+    max_header_size: int = 8192,
+    max_headers: int = 32,
+    max_preamble: int = 1024,
+    max_epilogue: int = 1024,
+    max_body_size: int | None = None,
+    spool_max_size: int | None = None,
+) -> list[MultipartPart]: ...

@@ -25,6 +25,7 @@ __all__ = [
     "FormError",
     "CookieError",
     "HeaderError",
+    "MultipartError",
 ]
 
 
@@ -69,3 +70,8 @@ class HeaderError(HTTPParseError):
     """A header was refused: a malformed or over-limit header block (obs-fold, bare CR, control
     characters, invalid field name, ``max_headers`` / ``max_line`` / ``max_size``), undecodable
     ``Basic`` credentials, or an invalid media type passed to ``best_match``."""
+class MultipartError(HTTPParseError):
+    """A ``multipart/form-data`` body was refused: malformed (no closing boundary, a part without
+    ``Content-Disposition`` or ``name``, a bad boundary), or over one of the parser's limits
+    (``max_parts``, ``max_files``, ``max_field_size``, ``max_file_size``, ``max_header_size``,
+    ``max_headers``, ``max_preamble``, ``max_epilogue``, ``max_body_size``)."""

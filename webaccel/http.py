@@ -18,6 +18,9 @@
   (scheme lower-cased; strict ``Basic`` decoding) and ``Cache-Control`` directives.
 - ``client_ip`` / ``ClientIP``: the client address from ``Forwarded`` / ``X-Forwarded-For`` /
   ``X-Real-IP``, believed only through configured trusted proxies (walked from the right).
+- ``parse_multipart`` / ``MultipartParser``: ``multipart/form-data`` bodies, one-shot or streamed
+  chunk by chunk, into :class:`Part` objects, with limits on every dimension an attacker controls
+  (:class:`MultipartError`); large file parts streamed to a temporary file.
 
 See ``docs/http.md`` for the exact compatibility notes and limits.
 """
@@ -38,8 +41,11 @@ from webaccel._core import http_parse_header_block as parse_header_block
 from webaccel._core import http_parse_options_header as parse_options_header
 from webaccel._core import http_parse_qs as parse_qs
 from webaccel._core import http_parse_qsl as parse_qsl
+from webaccel._core import http_parse_multipart as parse_multipart
 from webaccel._core import http_urlencode as urlencode
-from webaccel.errors import CookieError, FormError, HeaderError, HTTPParseError, QueryStringError
+from webaccel._core import MultipartParser
+from webaccel._core import MultipartPart as Part
+from webaccel.errors import CookieError, FormError, HeaderError, HTTPParseError, MultipartError, QueryStringError
 
 __all__ = [
     "parse_qsl",
@@ -57,9 +63,13 @@ __all__ = [
     "parse_cache_control",
     "client_ip",
     "ClientIP",
+    "parse_multipart",
+    "MultipartParser",
+    "Part",
     "HTTPParseError",
     "QueryStringError",
     "FormError",
     "CookieError",
     "HeaderError",
+    "MultipartError",
 ]

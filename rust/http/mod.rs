@@ -13,6 +13,8 @@ pub mod cookie;
 pub mod fields;
 pub mod headers;
 pub mod options;
+pub mod multipart;
+pub mod multipart_bind;
 pub mod query;
 pub mod quote;
 pub mod scan;
@@ -79,5 +81,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bind_headers::http_parse_authorization, m)?)?;
     m.add_function(wrap_pyfunction!(bind_headers::http_parse_basic_auth, m)?)?;
     m.add_function(wrap_pyfunction!(bind_headers::http_parse_cache_control, m)?)?;
+    m.add_function(wrap_pyfunction!(multipart_bind::http_parse_multipart, m)?)?;
+    m.add_class::<multipart_bind::MultipartParser>()?;
+    m.add_class::<multipart_bind::Part>()?;
     Ok(())
 }
