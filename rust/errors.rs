@@ -47,6 +47,18 @@ pub static COOKIE_ERROR: ExcType = ExcType::new("CookieError");
 pub static HEADER_ERROR: ExcType = ExcType::new("HeaderError");
 pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
 
+/// An instance of `ty` with message `msg` and its `limit` attribute set to the name of the limit
+/// the input exceeded (`HTTPParseError.limit`; the class default is `None`, for malformed input).
+pub fn err_with_limit(py: Python<'_>, ty: &ExcType, msg: String, limit: Option<&'static str>) -> PyErr {
+    let err = ty.err(py, (msg,));
+    if let Some(name) = limit {
+        // Setting an attribute on a fresh exception instance cannot fail short of memory
+        // exhaustion; the error without the attribute is still the right error.
+        let _ = err.value(py).setattr(pyo3::intern!(py, "limit"), name);
+    }
+    err
+}
+
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.
 /// The happy path costs nothing: unwinding tables are only read when a panic happens.

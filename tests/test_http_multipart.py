@@ -489,3 +489,60 @@ def test_arbitrary_input_errors_cleanly_and_chunking_never_changes_the_outcome(b
     cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=6))
     kw = dict(max_header_size=64, max_preamble=64, max_epilogue=64, spool_max_size=None)
     assert outcome(lambda: stream(body, cuts, **kw)) == one
+
+
+# --- details: Werkzeug's empty parts, the `limit` attribute, _charset_ and transfer encodings ---
+
+def test_empty_part_without_crlf_before_the_delimiter_as_werkzeug_writes_it():
+    from io import BytesIO
+
+    from werkzeug.test import EnvironBuilder
+
+    env = EnvironBuilder(method="POST", data={"empty": "", "up": (BytesIO(b"hi"), "a.txt", "text/plain")}).get_environ()
+    body = env["wsgi.input"].read()
+    assert b'name="empty"\r\n\r\n--' in body  # no CRLF between the header block and the delimiter
+    parts = parse_multipart(body, env["CONTENT_TYPE"])
+    assert [(p.name, p.data) for p in parts] == [("empty", b""), ("up", b"hi")]
+    boundary = env["CONTENT_TYPE"].split("boundary=")[1].strip('"')
+    for i in range(len(body)):
+        parser = MultipartParser(boundary)
+        got = parser.feed(body[:i]) + parser.feed(body[i:])
+        parser.close()
+        assert [(p.name, p.data) for p in got] == [("empty", b""), ("up", b"hi")]
+
+
+def test_boundary_lookalike_right_after_headers_is_data():
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n--xyzzy\r\n--xyz\r\n'
+        b'Content-Disposition: form-data; name="b"\r\n\r\n--xyz\tno\r\n--xyz--'
+    )
+    parts = parse_multipart(body, "multipart/form-data; boundary=xyz")
+    assert [(p.name, p.data) for p in parts] == [("a", b"--xyzzy"), ("b", b"--xyz\tno")]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "body", "limit"),
+    [
+        ({"max_parts": 1}, b"--b\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n" * 2 + b"--b--", "max_parts"),
+        ({"max_field_size": 1}, b"--b\r\nContent-Disposition: form-data; name=a\r\n\r\n12\r\n--b--", "max_field_size"),
+        ({"max_preamble": 1}, b"junk\r\n--b--", "max_preamble"),
+        ({}, b"--b\r\nContent-Disposition: form-data; name=a\r\n\r\n1", None),
+        ({}, b'--b\r\nContent-Disposition: form-data; name="a\r\n\r\n1\r\n--b--', None),
+    ],
+)
+def test_limit_attribute(kwargs, body, limit):
+    with pytest.raises(MultipartError) as e:
+        parse_multipart(body, "multipart/form-data; boundary=b", **kwargs)
+    assert e.value.limit == limit
+
+
+def test_content_transfer_encoding_is_ignored():
+    # RFC 7578 §4.7 deprecates it for multipart/form-data: the content is kept as sent (Django
+    # decodes base64; python-multipart decodes base64 and quoted-printable).
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--b--"
+    )
+    (part,) = parse_multipart(body, "multipart/form-data; boundary=b")
+    assert part.data == b"aGVsbG8="
+    assert ("Content-Transfer-Encoding", "base64") in part.headers

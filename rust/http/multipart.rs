@@ -85,6 +85,25 @@ impl std::fmt::Display for MultipartError {
     }
 }
 
+impl MultipartError {
+    /// The name of the limit exceeded, if that is the refusal (`MultipartError.limit` in Python).
+    pub fn limit(&self) -> Option<&'static str> {
+        use MultipartError::*;
+        match self {
+            BodyTooLarge { .. } => Some("max_body_size"),
+            TooManyParts { .. } => Some("max_parts"),
+            TooManyFiles { .. } => Some("max_files"),
+            FieldTooLarge { .. } => Some("max_field_size"),
+            FileTooLarge { .. } => Some("max_file_size"),
+            HeaderTooLarge { .. } => Some("max_header_size"),
+            TooManyHeaders { .. } => Some("max_headers"),
+            PreambleTooLarge { .. } => Some("max_preamble"),
+            EpilogueTooLarge { .. } => Some("max_epilogue"),
+            _ => None,
+        }
+    }
+}
+
 /// A part's header block, decoded. Text is UTF-8 when valid, else Latin-1 (each byte one char).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartHead {
@@ -364,6 +383,9 @@ enum State {
     /// Just past a delimiter: `--` closes, optional LWSP then CRLF opens a part, else it was data.
     AfterDelimiter,
     Headers,
+    /// Just past a part's header block: a delimiter without its leading CRLF (`--boundary`)
+    /// here ends an empty part, as Werkzeug writes (its test client) and reads them.
+    BodyStart,
     Body,
     Epilogue,
     Done,
@@ -380,6 +402,8 @@ pub struct Parser {
     /// Unconsumed input carried to the next feed (bounded, see the module comment).
     buf: Vec<u8>,
     header_scanned: usize,
+    /// The delimiter being checked in `AfterDelimiter` came without its leading CRLF.
+    short_delim: bool,
     in_part: bool,
     part_is_file: bool,
     part_name: String,
@@ -404,6 +428,7 @@ impl Parser {
             state: State::Start,
             buf: Vec::new(),
             header_scanned: 0,
+            short_delim: false,
             in_part: false,
             part_is_file: false,
             part_name: String::new(),
@@ -541,6 +566,7 @@ impl Parser {
                         return Ok(pos);
                     }
                     if rest.starts_with(b"--") {
+                        self.short_delim = false;
                         if self.in_part {
                             self.in_part = false;
                             sink.end()?;
@@ -556,6 +582,7 @@ impl Parser {
                     if rest.len() < pad + 2 {
                         return Ok(pos);
                     }
+                    let short = std::mem::take(&mut self.short_delim);
                     if &rest[pad..pad + 2] == b"\r\n" {
                         if self.in_part {
                             self.in_part = false;
@@ -567,7 +594,8 @@ impl Parser {
                     } else if self.in_part {
                         // `--boundary` followed by other text is content, not a delimiter.
                         let delim = std::mem::take(&mut self.delim);
-                        let r = self.emit(&delim, sink);
+                        let skip = if short { 2 } else { 0 };
+                        let r = self.emit(&delim[skip..], sink);
                         self.delim = delim;
                         r?;
                         self.state = State::Body;
@@ -612,7 +640,7 @@ impl Parser {
                             self.in_part = true;
                             sink.start(head)?;
                             pos += end + 4;
-                            self.state = State::Body;
+                            self.state = State::BodyStart;
                         }
                         None => {
                             if rest.len() > max {
@@ -621,6 +649,19 @@ impl Parser {
                             self.header_scanned = rest.len();
                             return Ok(pos);
                         }
+                    }
+                }
+                State::BodyStart => {
+                    let open = &self.delim[2..];
+                    let n = rest.len().min(open.len());
+                    if rest[..n] != open[..n] {
+                        self.state = State::Body;
+                    } else if n == open.len() {
+                        pos += n;
+                        self.short_delim = true;
+                        self.state = State::AfterDelimiter;
+                    } else {
+                        return Ok(pos);
                     }
                 }
                 State::Body => match self.finder.find(rest) {
@@ -706,6 +747,19 @@ line1\r\n--xy\r\nline2\r\n--xyz--\r\n";
         }
         let bytes: Vec<&[u8]> = BODY.chunks(1).collect();
         assert_eq!(parse(&bytes).unwrap(), whole);
+    }
+
+    #[test]
+    fn empty_part_without_crlf_before_the_delimiter() {
+        // Werkzeug's test client writes an empty field as `\r\n\r\n--boundary`.
+        let body: &[u8] = b"--xyz\r\nContent-Disposition: form-data; name=\"e\"\r\n\r\n--xyz\r\n\
+Content-Disposition: form-data; name=\"f\"\r\n\r\n--xyzzy\r\n--xyz--";
+        for i in 0..body.len() {
+            let parts = parse(&[&body[..i], &body[i..]]).unwrap();
+            assert_eq!(parts.len(), 2, "split at {i}");
+            assert_eq!(parts[0].1, b"");
+            assert_eq!(parts[1].1, b"--xyzzy", "split at {i}");
+        }
     }
 
     #[test]

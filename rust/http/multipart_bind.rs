@@ -10,11 +10,11 @@ use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use pyo3::intern;
 
 use super::multipart::{boundary_from_content_type, parse_all, Limits, MultipartError, Parser, PartHead, Piece, Sink};
-use crate::errors::{guard, MULTIPART_ERROR};
+use crate::errors::{err_with_limit, guard, MULTIPART_ERROR};
 
 impl From<MultipartError> for PyErr {
     fn from(e: MultipartError) -> PyErr {
-        Python::attach(|py| MULTIPART_ERROR.err(py, (e.to_string(),)))
+        Python::attach(|py| err_with_limit(py, &MULTIPART_ERROR, e.to_string(), e.limit()))
     }
 }
 

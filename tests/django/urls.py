@@ -10,6 +10,7 @@ import uuid
 from django.http import HttpRequest
 from django.http import JsonResponse as DjangoJsonResponse
 from django.urls import path
+from django.urls import include  # request parsing
 from django.utils.translation import gettext_lazy
 
 from webaccel.django.http import JsonResponse
@@ -37,6 +38,7 @@ def ours_list(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("", include("tests.django.request_views")),  # request parsing
     path("stock", stock),
     path("ours", ours),
     path("ours-list", ours_list),
