@@ -125,6 +125,13 @@ pub trait Sink {
     fn start(&mut self, head: PartHead) -> Result<(), Self::Error>;
     fn data(&mut self, bytes: &[u8]) -> Result<(), Self::Error>;
     fn end(&mut self) -> Result<(), Self::Error>;
+
+    /// Finds the first delimiter in `hay` (the open part's content, then maybe the delimiter).
+    /// A sink may copy the bytes it scans while it scans them, reading a large part once instead
+    /// of twice; those bytes then come back through `data()`, which must not store them again.
+    fn find(&mut self, finder: &memmem::Finder<'static>, hay: &[u8]) -> Result<Option<usize>, Self::Error> {
+        Ok(finder.find(hay))
+    }
 }
 
 /// A sink for a body held whole in memory: each part's content is recorded as ranges of that body
@@ -549,18 +556,23 @@ impl Parser {
                         return Ok(pos);
                     }
                 }
-                State::Preamble => match self.finder.find(rest) {
-                    Some(i) => {
-                        self.add_preamble(i)?;
-                        pos += i + self.delim.len();
-                        self.state = State::AfterDelimiter;
+                State::Preamble => {
+                    // No need to look further than the limit allows.
+                    let allowed = self.limits.max_preamble.saturating_sub(self.preamble);
+                    let hay = &rest[..rest.len().min(allowed.saturating_add(self.delim.len()))];
+                    match self.finder.find(hay) {
+                        Some(i) => {
+                            self.add_preamble(i)?;
+                            pos += i + self.delim.len();
+                            self.state = State::AfterDelimiter;
+                        }
+                        None => {
+                            let skip = hay.len() - self.tail_to_keep(hay);
+                            self.add_preamble(skip)?;
+                            return Ok(pos + skip);
+                        }
                     }
-                    None => {
-                        let skip = rest.len() - self.tail_to_keep(rest);
-                        self.add_preamble(skip)?;
-                        return Ok(pos + skip);
-                    }
-                },
+                }
                 State::AfterDelimiter => {
                     if rest.len() < 2 {
                         return Ok(pos);
@@ -664,18 +676,28 @@ impl Parser {
                         return Ok(pos);
                     }
                 }
-                State::Body => match self.finder.find(rest) {
-                    Some(i) => {
-                        self.emit(&rest[..i], sink)?;
-                        pos += i + self.delim.len();
-                        self.state = State::AfterDelimiter;
+                State::Body => {
+                    // Past the part's size limit, a delimiter would come too late: the search
+                    // stops there, and emitting what it scanned raises the limit's error.
+                    let limit = if self.part_is_file { self.limits.max_file_size } else { self.limits.max_field_size };
+                    let window = match limit {
+                        Some(max) => rest.len().min(max.saturating_sub(self.part_size).saturating_add(self.delim.len())),
+                        None => rest.len(),
+                    };
+                    let hay = &rest[..window];
+                    match sink.find(&self.finder, hay)? {
+                        Some(i) => {
+                            self.emit(&rest[..i], sink)?;
+                            pos += i + self.delim.len();
+                            self.state = State::AfterDelimiter;
+                        }
+                        None => {
+                            let n = hay.len() - self.tail_to_keep(hay);
+                            self.emit(&rest[..n], sink)?;
+                            return Ok(pos + n);
+                        }
                     }
-                    None => {
-                        let n = rest.len() - self.tail_to_keep(rest);
-                        self.emit(&rest[..n], sink)?;
-                        return Ok(pos + n);
-                    }
-                },
+                }
                 State::Epilogue => {
                     self.epilogue = self.epilogue.saturating_add(rest.len());
                     if self.epilogue > self.limits.max_epilogue {
