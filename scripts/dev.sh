@@ -71,13 +71,14 @@ TXT
 }
 
 # Every fuzz/fuzz_*.py target, briefly, one after the other, sharing a time budget (FUZZ_SECONDS,
-# default 210 s for all of them: the step stays under ~4 minutes on 2 cores). Corpora: target
+# default 180 s for all of them, plus each target's start-up: the step stays under ~4 minutes on
+# 2 cores; `scripts/dev.sh fuzz` runs only this step). Corpora: target
 # fuzz_<name>.py writes new inputs into fuzz/corpus_<name>/ (git-ignored) and reads its committed
 # seeds from fuzz/seeds/<name>/ when that exists; fuzz_json_loads.py keeps its own arrangement
 # (fuzz/corpus, seeds at the top of fuzz/seeds). fuzz/<name>.dict is passed when it exists.
 fuzz_all() {
   local targets=(fuzz/fuzz_*.py)
-  local budget=$(( ${FUZZ_SECONDS:-210} / ${#targets[@]} ))
+  local budget=$(( ${FUZZ_SECONDS:-180} / ${#targets[@]} ))
   [ "$budget" -ge 5 ] || budget=5
   mkdir -p fuzz/artifacts
   local target name dirs
@@ -120,6 +121,7 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   build) shift; build ;;
+  fuzz) shift; venv; fuzz_all ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: scripts/dev.sh {demo|test|build|bench}" >&2; exit 2 ;;
+  *) echo "usage: scripts/dev.sh {demo|test|build|bench|fuzz}" >&2; exit 2 ;;
 esac

@@ -549,9 +549,9 @@ def test_content_transfer_encoding_is_ignored():
     assert ("Content-Transfer-Encoding", "base64") in part.headers
 
 
-# --- one-shot: large parts are searched and copied block by block (64 KiB probe, 32 KiB blocks) --
+# --- one-shot: large parts are searched and copied block by block (64 KiB probe, 16 KiB blocks) --
 
-_PROBE, _BLOCK = 64 << 10, 32 << 10
+_PROBE, _BLOCK = 64 << 10, 16 << 10
 _CT = "multipart/form-data; boundary=xyz"
 
 

@@ -420,8 +420,10 @@ enum Held {
 /// copy reads bytes the search just brought into cache); longer parts are searched and copied
 /// block by block into a `bytes` allocated for the rest of the body (bounded by the size limit).
 const PROBE: usize = 64 << 10;
-/// Small enough to stay in L1/L2 between the search of a block and its copy.
-const BLOCK: usize = 32 << 10;
+/// Small enough to stay in L1 between the search of a block and its copy (8 and 16 KiB measured
+/// best on a 1 MB part: 0.28-0.31x python-multipart, against 0.33x for 64 KiB blocks or for a
+/// search of the whole part followed by its copy).
+const BLOCK: usize = 16 << 10;
 
 /// The destination of a fused copy, handed to the detached closure as an address.
 #[derive(Clone, Copy)]
@@ -562,3 +564,4 @@ impl Sink for OneShotSink<'_, '_> {
         Ok(())
     }
 }
+
