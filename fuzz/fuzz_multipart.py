@@ -3,7 +3,9 @@
 every input, whatever the chunking, and raise nothing but ``MultipartError``.
 
 Input: byte 0 seeds the chunk sizes (1 to 64 bytes, cycling), byte 1 picks small limits or the
-defaults; the rest is the body, with boundary ``xyz``. For every input:
+defaults (bit 0) and whether a slice of the body is repeated in place to make it longer than
+64 KiB (bit 1: the one-shot path that searches and copies large parts block by block); the rest
+is the body, with boundary ``xyz``. For every input:
 
 - ``parse_multipart(body)`` (GIL released, slices of the body), ``parse_multipart(body,
   spool_max_size=8)`` (the Python sink, files spooled) and ``MultipartParser`` fed in chunks
@@ -72,6 +74,12 @@ def check(data: bytes) -> None:
         data = data + b"\0\0"
     seed, limits_kind, body = data[0], data[1], data[2:]
     steer(body)
+    if limits_kind & 2:
+        # Stretch the body past 64 KiB by repeating a slice of it in place, so that the one-shot
+        # path that searches and copies large parts block by block meets arbitrary structure.
+        at = seed * len(body) // 256
+        piece = body[at : at + 1 + limits_kind % 37] or b"\r"
+        body = body[:at] + piece * (70_000 // len(piece) + 1) + body[at:]
     limits: dict[str, Any] = dict(SMALL) if limits_kind & 1 else {}
 
     one = result(*only((wa.MultipartError,), "parse_multipart", wa.parse_multipart, body, CONTENT_TYPE, **limits))
@@ -86,7 +94,7 @@ def check(data: bytes) -> None:
     streamed: tuple[Any, ...] | None = None
     pos, step = 0, seed
     while pos < len(body):
-        size = step % 64 + 1
+        size = step % 64 + 1 if len(body) < 8192 else 4096 + step * 61
         step = (step * 31 + 7) & 0xFF
         ok, got = only((wa.MultipartError,), "feed", parser.feed, body[pos : pos + size])
         if not ok:
