@@ -587,7 +587,7 @@ impl Parser {
                         self.state = State::Epilogue;
                         continue;
                     }
-                    let pad = rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+                    let pad = rest.iter().take(self.limits.max_header_size + 1).take_while(|&&b| b == b' ' || b == b'\t').count();
                     if pad > self.limits.max_header_size {
                         return Err(MultipartError::HeaderTooLarge { max: self.limits.max_header_size }.into());
                     }
@@ -624,8 +624,10 @@ impl Parser {
                     if rest.starts_with(b"\r\n") {
                         return Err(MultipartError::NoContentDisposition.into());
                     }
-                    let from = self.header_scanned.saturating_sub(3);
-                    match memmem::find(&rest[from..], b"\r\n\r\n") {
+                    // A block ending past the limit is refused anyway: search no further.
+                    let stop = rest.len().min(max.saturating_add(4));
+                    let from = self.header_scanned.saturating_sub(3).min(stop);
+                    match memmem::find(&rest[from..stop], b"\r\n\r\n") {
                         Some(j) => {
                             let end = from + j;
                             if end + 4 > max {

@@ -157,6 +157,17 @@ def test_middlewares_are_async_capable() -> None:
     assert response.json()["fields"][0] == ["title", "Grüße"]
 
 
+def test_invalid_trusted_proxies_are_a_configuration_error() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.test import RequestFactory
+
+    from webaccel.django.request import client_ip
+
+    with override_settings(WEBACCEL={"REQUEST_TRUSTED_PROXIES": ["10.0.0.1/8"]}):
+        with pytest.raises(ImproperlyConfigured, match="REQUEST_TRUSTED_PROXIES"):
+            client_ip(RequestFactory().get("/"))
+
+
 def test_settings_are_validated() -> None:
     assert validate({"REQUEST_MAX_FIELDS": 10, "REQUEST_TRUSTED_PROXIES": ("10.0.0.0/8",)}) == []
     problems = validate({"REQUEST_MAX_FILES": "10", "REQUEST_TRUSTED_PROXIES": "10.0.0.0/8"})

@@ -18,7 +18,13 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings as django_settings
-from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import (
+    BadRequest,
+    ImproperlyConfigured,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.http import HttpRequest, HttpResponseBase, QueryDict
 from django.http.multipartparser import MultiPartParserError
@@ -181,7 +187,12 @@ def parse_body(request: HttpRequest) -> tuple[QueryDict, MultiValueDict[str, Upl
 
 @functools.lru_cache(maxsize=8)
 def _resolver(trusted: tuple[str, ...], header: str) -> ClientIP:
-    return ClientIP(trusted_proxies=list(trusted), header=header)
+    try:
+        return ClientIP(trusted_proxies=list(trusted), header=header)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"WEBACCEL['REQUEST_TRUSTED_PROXIES'] / ['REQUEST_CLIENT_IP_HEADER']: {exc}"
+        ) from exc
 
 
 def client_ip(request: HttpRequest) -> str | None:
