@@ -29,6 +29,7 @@ __all__ = [
     "http_parse_multipart",
     "MultipartParser",
     "MultipartPart",
+    "RedisClient",
 ]
 
 __version__: str
@@ -194,3 +195,25 @@ def http_parse_multipart(
     max_body_size: int | None = None,
     spool_max_size: int | None = None,
 ) -> list[MultipartPart]: ...
+
+# shared Redis client (rust/store/)
+@final
+class RedisClient:
+    def __new__(
+        cls,
+        url: str,
+        *,
+        timeout: float = 0.1,
+        connect_timeout: float = 0.2,
+        pool_size: int = 16,
+        retry_interval: float = 0.5,
+        max_retry_interval: float = 5.0,
+    ) -> RedisClient: ...
+    def ping(self) -> bool: ...
+    def execute(self, *args: bytes | str | int | float) -> Any: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def is_down(self) -> bool: ...
+    @property
+    def idle_connections(self) -> int: ...
