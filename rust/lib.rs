@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 pub mod errors;
 pub mod http;
 pub mod json;
+pub mod ratelimit;
 pub mod store;
 
 /// The module does not need the GIL: every piece of shared state is `Send + Sync`.
@@ -16,5 +17,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     json::register(m)?;
     http::register(m)?;
     store::register(m)?;
+    ratelimit::register(m)?;
     Ok(())
 }

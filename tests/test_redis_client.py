@@ -133,3 +133,14 @@ def test_the_server_helper_stops_and_starts_on_the_same_port(redis_outage: Redis
     assert not ping(port) and not redis_outage.running
     redis_outage.start()
     assert ping(port) and redis_outage.port == port
+
+
+@pytest.mark.redis
+def test_a_restart_between_calls_is_not_an_outage(redis_outage: RedisServer) -> None:
+    client = RedisClient(redis_outage.url)
+    assert client.ping() and client.idle_connections == 1
+    redis_outage.stop()
+    redis_outage.start()
+    # The pooled connection died with the old server; the call retries once on a new one.
+    assert client.ping()
+    assert not client.is_down

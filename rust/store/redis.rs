@@ -26,6 +26,8 @@
 //!   Server replies that are errors (`WRONGTYPE`, a script error) are [`StoreError::Server`] and
 //!   do not mark the server down. `retry_interval = 0` retries on every call.
 //! - A failed connection is dropped and so are the idle ones (after a restart they are all dead).
+//!   A dead connection taken from the pool gets one retry on a new connection first, so a server
+//!   restart costs no request an outage answer.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -221,29 +223,42 @@ impl RedisPool {
         self.unavailable(&e.to_string())
     }
 
+    /// A new connection whose round trip gets what the connect left of `timeout`, so a call
+    /// stays within about `timeout` when connect_timeout <= timeout.
+    fn open_for_call(&self) -> RedisResult<Connection> {
+        let start = Instant::now();
+        let con = self.open()?;
+        let left = self.options.timeout.saturating_sub(start.elapsed()).max(Duration::from_millis(1));
+        if left < self.options.timeout {
+            con.set_read_timeout(Some(left))?;
+            con.set_write_timeout(Some(left))?;
+        }
+        Ok(con)
+    }
+
     /// Runs `f` on a pooled connection (one or more round trips) and returns its result.
     /// Blocking I/O: call it with the GIL released. A connection whose call failed with an I/O
-    /// error is dropped; one whose call got a server error reply is reused.
-    pub fn run<T>(&self, f: impl FnOnce(&mut Connection) -> RedisResult<T>) -> Result<T, StoreError> {
+    /// error is dropped; one whose call got a server error reply is reused. When a connection
+    /// taken from the pool turns out dead (the server restarted, or closed it as idle), the idle
+    /// ones are dropped and `f` runs once more on a new connection before the failure counts as
+    /// an outage; so `f` may run twice, and should be a single command or script.
+    pub fn run<T>(&self, mut f: impl FnMut(&mut Connection) -> RedisResult<T>) -> Result<T, StoreError> {
         if !self.outage.may_try(clock_ns()) {
             return Err(self.unavailable("in the pause after a failure"));
         }
-        let (mut con, fresh) = match self.take() {
+        let (mut con, mut fresh) = match self.take() {
             Some(con) => (con, false),
-            None => {
-                // A new connection: the round trip gets what the connect left of `timeout`, so a
-                // call stays within about `timeout` when connect_timeout <= timeout.
-                let start = Instant::now();
-                let con = self.open().map_err(|e| self.fail(&e))?;
-                let left = self.options.timeout.saturating_sub(start.elapsed()).max(Duration::from_millis(1));
-                if left < self.options.timeout {
-                    con.set_read_timeout(Some(left)).map_err(|e| self.fail(&e))?;
-                    con.set_write_timeout(Some(left)).map_err(|e| self.fail(&e))?;
-                }
-                (con, true)
-            }
+            None => (self.open_for_call().map_err(|e| self.fail(&e))?, true),
         };
-        let result = f(&mut con);
+        let mut result = f(&mut con);
+        if !fresh && matches!(&result, Err(e) if is_connection_error(e)) {
+            if let Ok(mut v) = self.idle.lock() {
+                v.clear();
+            }
+            con = self.open_for_call().map_err(|e| self.fail(&e))?;
+            fresh = true;
+            result = f(&mut con);
+        }
         if fresh && result.is_ok() {
             let _ = con.set_read_timeout(Some(self.options.timeout));
             let _ = con.set_write_timeout(Some(self.options.timeout));
