@@ -97,6 +97,14 @@ class RedisServer:
                 raise TimeoutError(f"redis-server did not answer PING on port {self.port} within {timeout} s")
             time.sleep(0.01)  # polling a process's readiness, not waiting for a clock
 
+    def version(self) -> str:
+        """The server's version (``redis-server --version``)."""
+        out = subprocess.run([self.binary, "--version"], capture_output=True, text=True, timeout=10).stdout
+        for part in out.split():
+            if part.startswith("v="):
+                return part[2:]
+        return out.strip()
+
     def stop(self) -> None:
         """Stops the server (SIGTERM, then SIGKILL); afterwards the port refuses connections."""
         proc, self.proc = self.proc, None
