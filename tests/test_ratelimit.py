@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import webaccel
 from webaccel.errors import RateLimitError, WebAccelError
+from tests.ratelimit_models import reference
 from webaccel.ratelimit import RateLimiter, RateLimitResult, parse_rate
 
 
@@ -102,59 +103,6 @@ def test_rate_limit_error_is_a_value_error_and_a_webaccel_error() -> None:
     assert webaccel.errors.RateLimitError is RateLimitError
 
 
-# --- reference models (exact, with Fractions) -----------------------------------------------
-
-
-class RefGCRA:
-    def __init__(self, amount: int, period: int, burst: int) -> None:
-        self.t = Fraction(period, amount)
-        self.tau = burst * self.t
-        self.tat: dict[str, Fraction] = {}
-
-    def hit(self, key: str, now: Fraction, cost: int) -> bool:
-        tat = max(self.tat.get(key, now), now)
-        new = tat + cost * self.t
-        if new - self.tau > now:
-            return False
-        self.tat[key] = new
-        return True
-
-
-class RefFixed:
-    def __init__(self, amount: int, period: int) -> None:
-        self.amount, self.period = amount, period
-        self.state: dict[str, tuple[int, int]] = {}
-
-    def hit(self, key: str, now: Fraction, cost: int) -> bool:
-        w = math.floor(now / self.period)
-        sw, count = self.state.get(key, (w, 0))
-        if sw != w:
-            count = 0
-        if count + cost > self.amount:
-            return False
-        self.state[key] = (w, count + cost)
-        return True
-
-
-class RefSliding:
-    def __init__(self, amount: int, period: int) -> None:
-        self.amount, self.period = amount, period
-        self.state: dict[str, tuple[int, int, int]] = {}
-
-    def hit(self, key: str, now: Fraction, cost: int) -> bool:
-        w = math.floor(now / self.period)
-        sw, prev, curr = self.state.get(key, (w, 0, 0))
-        if sw == w - 1:
-            prev, curr = curr, 0
-        elif sw != w:
-            prev, curr = 0, 0
-        elapsed = now - w * self.period
-        if prev * (1 - elapsed / self.period) + curr + cost > self.amount:
-            return False
-        self.state[key] = (w, prev, curr + cost)
-        return True
-
-
 @given(
     algorithm=st.sampled_from(["gcra", "fixed_window", "sliding_window"]),
     amount=st.integers(1, 12),
@@ -170,13 +118,7 @@ def test_every_algorithm_matches_its_exact_reference_model(
     clock = FakeClock(10_000_000)
     kwargs = {"burst": burst} if algorithm == "gcra" and burst is not None else {}
     limiter = RateLimiter(f"{amount}/{period} seconds", algorithm=algorithm, clock=clock, **kwargs)
-    ref: RefGCRA | RefFixed | RefSliding
-    if algorithm == "gcra":
-        ref = RefGCRA(amount, period, burst or amount)
-    elif algorithm == "fixed_window":
-        ref = RefFixed(amount, period)
-    else:
-        ref = RefSliding(amount, period)
+    ref = reference(algorithm, amount, period, burst)
     for advance_ms, key, cost in steps:
         clock.ms += advance_ms
         now = Fraction(clock.ms, 1000)

@@ -14,14 +14,71 @@ import sys
 import textwrap
 import time
 
-import pytest
+import itertools
+import math
+from fractions import Fraction
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.ratelimit_models import reference
 from tests.redis_server import RedisServer
 from webaccel.errors import RateLimitError, StorageConfigError
 from webaccel.ratelimit import RateLimiter
 from webaccel.redis import RedisClient
 
 pytestmark = pytest.mark.redis
+
+
+_fresh = itertools.count()
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    algorithm=st.sampled_from(["gcra", "fixed_window", "sliding_window"]),
+    amount=st.integers(1, 12),
+    period=st.integers(1, 90),
+    burst=st.one_of(st.none(), st.integers(1, 12)),
+    steps=st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 3)), min_size=1, max_size=60),
+)
+def test_the_lua_script_matches_the_exact_reference_model(
+    redis_url: str, algorithm: str, amount: int, period: int, burst: int | None, steps: list[tuple[int, int]]
+) -> None:
+    kwargs = {"burst": burst} if algorithm == "gcra" and burst is not None else {}
+    rate = f"{amount}/{period} seconds"
+    limiter = RateLimiter(rate, storage=redis_url, algorithm=algorithm, **kwargs)
+    capacity = (burst or amount) if algorithm == "gcra" else amount
+
+    # 1. Times of today's magnitude (seconds since 1970), passed to the script instead of TIME,
+    #    against the exact model.
+    ref = reference(algorithm, amount, period, burst)
+    key = f"k{next(_fresh)}"
+    ms = 1_763_000_000_000
+    for advance, cost in steps:
+        ms += advance
+        got = limiter._redis_hit_at(key, cost, ms / 1000)
+        assert got.allowed == ref.hit(key, Fraction(ms, 1000), cost), (advance, cost)
+        if not got.allowed:
+            assert got.retry_after is not None and got.retry_after > 0
+            # retry_after (µs precision) is when the same hit is admitted
+            wait_ms = math.ceil(round(got.retry_after * 1000, 3))
+            if cost <= capacity:
+                assert limiter._redis_hit_at(key, cost, (ms + wait_ms) / 1000, commit=False).allowed
+
+    # 2. The script and the in-memory engine give the same answers, field by field.
+    clock_ms = [10_000_000]
+    memory = RateLimiter(rate, algorithm=algorithm, clock=lambda: clock_ms[0] / 1000, **kwargs)
+    key = f"k{next(_fresh)}"
+    for advance, cost in steps:
+        clock_ms[0] += advance
+        a = limiter._redis_hit_at(key, cost, clock_ms[0] / 1000)
+        b = memory.hit(key, cost)
+        assert (a.allowed, a.remaining, a.index) == (b.allowed, b.remaining, b.index)
+        assert a.reset_after == pytest.approx(b.reset_after, abs=1e-6)
+        assert (a.retry_after is None) == (b.retry_after is None)
+        if a.retry_after is not None and b.retry_after is not None:
+            assert a.retry_after == pytest.approx(b.retry_after, abs=1e-6)
 
 
 @pytest.mark.parametrize("algorithm", ["gcra", "fixed_window", "sliding_window"])

@@ -193,11 +193,11 @@ fn sliding(l: &Limit, state: State, now: u64, cost: u64) -> Decision {
         } else if new_curr <= amount {
             // Wait in this window until enough of the previous window's weight has slid out:
             // prev * (p - elapsed - t) <= (amount - curr - cost) * p.
-            (p - elapsed) - ((amount - new_curr) * p / prev128)
+            (p - elapsed).saturating_sub(((amount - new_curr) * p).checked_div(prev128).unwrap_or(0))
         } else {
             // Only the next window helps; there the current count becomes the previous one:
             // curr * (p - e) + cost * p <= amount * p.
-            let e = if curr128 == 0 { 0 } else { p.saturating_sub((amount - cost128) * p / curr128) };
+            let e = ((amount - cost128) * p).checked_div(curr128).map_or(0, |q| p.saturating_sub(q));
             (p - elapsed) + e
         };
         return Decision {

@@ -121,7 +121,7 @@ impl RateLimiter {
     fn now(&self, py: Python<'_>) -> PyResult<u64> {
         let Some(clock) = &self.clock else { return Ok(monotonic_ns()) };
         let secs: f64 = clock.bind(py).call0()?.extract()?;
-        if !secs.is_finite() || secs < 0.0 || secs > 1e10 {
+        if !(0.0..=1e10).contains(&secs) {
             return Err(RateLimitError(format!("clock() returned {secs}; it must return seconds >= 0")).into());
         }
         Ok((secs * NS).round() as u64)
@@ -198,6 +198,10 @@ impl RateLimiter {
     }
 
     fn run(&self, py: Python<'_>, key: &str, cost: i64, commit: bool) -> PyResult<RateLimitResult> {
+        self.run_at(py, key, cost, commit, None)
+    }
+
+    fn run_at(&self, py: Python<'_>, key: &str, cost: i64, commit: bool, redis_now_us: Option<u64>) -> PyResult<RateLimitResult> {
         let cost = cost_of(cost)?;
         match &self.inner.backend {
             Backend::Memory(store) => {
@@ -206,7 +210,7 @@ impl RateLimiter {
             }
             Backend::Redis { pool, prefix } => {
                 let inner = &self.inner;
-                match py.detach(|| inner.redis_hit(pool, prefix, key, cost, commit)) {
+                match py.detach(|| inner.redis_hit(pool, prefix, key, cost, commit, redis_now_us)) {
                     Ok(o) => {
                         if self.down.load(Ordering::Relaxed) {
                             self.recovered(py, pool);
@@ -281,7 +285,7 @@ impl RateLimiter {
                     return Err(RateLimitError("key_prefix must be 1 to 256 characters without braces".into()).into());
                 }
                 let options = redis_options(timeout, connect_timeout.unwrap_or(timeout), pool_size, retry_interval, (retry_interval * 10.0).clamp(retry_interval, 30.0f64.max(retry_interval)))?;
-                Backend::Redis { pool: RedisPool::new(storage, options)?, prefix: key_prefix.to_owned() }
+                Backend::Redis { pool: Box::new(RedisPool::new(storage, options)?), prefix: key_prefix.to_owned() }
             } else {
                 return Err(RateLimitError(format!("unknown storage {storage:?}: use \"memory://\" or a redis:// URL")).into());
             };
@@ -309,6 +313,21 @@ impl RateLimiter {
     #[pyo3(signature = (key, cost=1))]
     fn peek(&self, py: Python<'_>, key: &str, cost: i64) -> PyResult<RateLimitResult> {
         guard(py, || self.run(py, key, cost, false))
+    }
+
+    /// Tests only: a hit on Redis storage at `now` (seconds) instead of the server's clock, so
+    /// the Lua script can be compared with the in-memory algorithms at chosen times.
+    #[pyo3(signature = (key, cost, now, commit=true))]
+    fn _redis_hit_at(&self, py: Python<'_>, key: &str, cost: i64, now: f64, commit: bool) -> PyResult<RateLimitResult> {
+        guard(py, || {
+            if !matches!(self.inner.backend, Backend::Redis { .. }) {
+                return Err(PyTypeError::new_err("_redis_hit_at() is for Redis storage"));
+            }
+            if !(0.0..1e12).contains(&now) {
+                return Err(RateLimitError(format!("now must be seconds >= 0, not {now}")).into());
+            }
+            self.run_at(py, key, cost, commit, Some((now * 1e6).round() as u64))
+        })
     }
 
     /// Forgets `key` (every limit). True when there was state; False also when Redis is down.

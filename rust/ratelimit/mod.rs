@@ -73,7 +73,7 @@ pub fn aggregate(allowed: bool, per: &[PerLimit]) -> Outcome {
 
 pub enum Backend {
     Memory(MemoryStore),
-    Redis { pool: RedisPool, prefix: String },
+    Redis { pool: Box<RedisPool>, prefix: String },
 }
 
 pub struct Limiter {
@@ -115,9 +115,9 @@ impl Limiter {
     }
 
     /// A hit or peek on Redis (blocking: call it with the GIL released).
-    pub fn redis_hit(&self, pool: &RedisPool, prefix: &str, key: &str, cost: u64, commit: bool) -> Result<Outcome, StoreError> {
+    pub fn redis_hit(&self, pool: &RedisPool, prefix: &str, key: &str, cost: u64, commit: bool, now_us: Option<u64>) -> Result<Outcome, StoreError> {
         let keys = redis::redis_keys(prefix, key, self.algorithm, &self.limits);
-        let (allowed, per) = redis::hit(pool, &keys, self.algorithm, &self.limits, cost, commit)?;
+        let (allowed, per) = redis::hit(pool, &keys, self.algorithm, &self.limits, cost, commit, now_us)?;
         Ok(aggregate(allowed, &per))
     }
 }

@@ -19,8 +19,13 @@ use super::algo::{Algorithm, Limit};
 use super::PerLimit;
 
 pub const SCRIPT_SOURCE: &str = r#"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now
+if ARGV[4] ~= '' then
+  now = tonumber(ARGV[4])  -- tests only: a given time instead of the server's
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
 local alg = ARGV[1]
 local cost = tonumber(ARGV[2])
 local commit = ARGV[3] == '1'
@@ -100,9 +105,9 @@ local function sliding(v, amount, period, c)
 end
 
 local function decide(v, i, c)
-  local amount = tonumber(ARGV[1 + i * 3])
-  local period = tonumber(ARGV[2 + i * 3])
-  if alg == 'g' then return gcra(v, amount, period, tonumber(ARGV[3 + i * 3]), c)
+  local amount = tonumber(ARGV[2 + i * 3])
+  local period = tonumber(ARGV[3 + i * 3])
+  if alg == 'g' then return gcra(v, amount, period, tonumber(ARGV[4 + i * 3]), c)
   elseif alg == 'f' then return fixed(v, amount, period, c)
   else return sliding(v, amount, period, c) end
 end
@@ -146,8 +151,18 @@ pub fn redis_keys(prefix: &str, key: &str, alg: Algorithm, limits: &[Limit]) -> 
         .collect()
 }
 
-/// One hit (or peek when `commit` is false) on Redis: the script's per-limit answers.
-pub fn hit(pool: &RedisPool, keys: &[Vec<u8>], alg: Algorithm, limits: &[Limit], cost: u64, commit: bool) -> Result<(bool, Vec<PerLimit>), StoreError> {
+/// One hit (or peek when `commit` is false) on Redis: the script's per-limit answers. `now_us`
+/// replaces the server's clock (tests only: it lets them compare the script with the Rust
+/// algorithms at chosen times).
+pub fn hit(
+    pool: &RedisPool,
+    keys: &[Vec<u8>],
+    alg: Algorithm,
+    limits: &[Limit],
+    cost: u64,
+    commit: bool,
+    now_us: Option<u64>,
+) -> Result<(bool, Vec<PerLimit>), StoreError> {
     let tag = match alg {
         Algorithm::Gcra => "g",
         Algorithm::FixedWindow => "f",
@@ -159,6 +174,10 @@ pub fn hit(pool: &RedisPool, keys: &[Vec<u8>], alg: Algorithm, limits: &[Limit],
             inv.key(k.as_slice());
         }
         inv.arg(tag).arg(cost).arg(if commit { "1" } else { "0" });
+        match now_us {
+            Some(t) => inv.arg(t),
+            None => inv.arg(""),
+        };
         for l in limits {
             inv.arg(l.amount).arg(l.period_ns / 1000).arg(l.burst);
         }
