@@ -7,10 +7,10 @@
 //! insert is bounded, so a flood of distinct keys costs O(1) each and never grows memory.
 
 use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::Mutex;
 
-use indexmap::IndexMap;
+use indexmap::{Equivalent, IndexMap};
 
 use super::algo::State;
 
@@ -22,8 +22,69 @@ pub struct Entry {
     pub expires: u64,
 }
 
+/// A key with its hash, computed once per call (SipHash, randomly seeded: clients cannot pick
+/// colliding keys) and used both to pick the shard and inside the shard's map.
+struct HKey {
+    hash: u64,
+    key: Box<str>,
+}
+
+struct HRef<'a> {
+    hash: u64,
+    key: &'a str,
+}
+
+impl Hash for HKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl Hash for HRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for HKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.key == other.key
+    }
+}
+
+impl Eq for HKey {}
+
+impl Equivalent<HKey> for HRef<'_> {
+    fn equivalent(&self, k: &HKey) -> bool {
+        self.hash == k.hash && *self.key == *k.key
+    }
+}
+
+/// Passes the precomputed hash through.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only write_u64 is used (by HKey / HRef); fold anything else in for completeness.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Map = IndexMap<HKey, Entry, BuildHasherDefault<PassThrough>>;
+
 struct Shard {
-    map: IndexMap<Box<str>, Entry, RandomState>,
+    map: Map,
     cursor: usize,
     rng: u64,
 }
@@ -93,7 +154,7 @@ impl MemoryStore {
         let shards = (0..shards)
             .map(|i| {
                 Mutex::new(Shard {
-                    map: IndexMap::with_hasher(RandomState::new()),
+                    map: Map::default(),
                     cursor: 0,
                     rng: seed.hash_one(i) | 1,
                 })
@@ -107,11 +168,11 @@ impl MemoryStore {
         self.per_shard * self.shards.len()
     }
 
-    fn shard(&self, key: &str) -> &Mutex<Shard> {
+    fn shard(&self, key: &str) -> (&Mutex<Shard>, u64) {
         let h = self.hasher.hash_one(key);
-        // High bits: the map uses its own hasher, so this is independent of bucket choice.
+        // Bits 32 and up pick the shard; the map's buckets use the low bits and its tags the top 7.
         let i = (h >> 32) as usize % self.shards.len();
-        &self.shards[i]
+        (&self.shards[i], h)
     }
 
     /// Runs `f` under the shard's lock on the key's `n` states (all `Fresh` when the key is absent
@@ -121,11 +182,12 @@ impl MemoryStore {
     /// key is new.
     pub fn with<R>(&self, key: &str, now: u64, n: usize, f: impl FnOnce(&mut [State]) -> (bool, u64, R)) -> R {
         let n = n.min(MAX_LIMITS);
-        let mut shard = match self.shard(key).lock() {
+        let (lock, hash) = self.shard(key);
+        let mut shard = match lock.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Some(i) = shard.map.get_index_of(key) {
+        if let Some(i) = shard.map.get_index_of(&HRef { hash, key }) {
             let live = shard.map[i].expires > now;
             if live && shard.map[i].states.len() == n {
                 let e = &mut shard.map[i];
@@ -143,17 +205,18 @@ impl MemoryStore {
                 shard.make_room(now);
                 self.evictions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            shard.map.insert(key.into(), Entry { states: buf[..n].into(), expires });
+            shard.map.insert(HKey { hash, key: key.into() }, Entry { states: buf[..n].into(), expires });
         }
         r
     }
 
     pub fn remove(&self, key: &str) -> bool {
-        let mut shard = match self.shard(key).lock() {
+        let (lock, hash) = self.shard(key);
+        let mut shard = match lock.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        shard.map.swap_remove(key).is_some()
+        shard.map.swap_remove(&HRef { hash, key }).is_some()
     }
 
     pub fn clear(&self) {
