@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import webaccel
 from webaccel.errors import RateLimitError, WebAccelError
 from tests.ratelimit_models import reference
-from webaccel.ratelimit import RateLimiter, RateLimitResult, parse_rate
+from webaccel.ratelimit import RateLimiter, RateLimitResult, ip_key, parse_rate
 
 
 class FakeClock:
@@ -407,3 +407,24 @@ def test_no_warning_is_logged_in_normal_operation(caplog: pytest.LogCaptureFixtu
         limiter.hit("k")
         limiter.hit("k")
     assert caplog.records == []
+
+
+# --- client address keys ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "prefix", "expected"),
+    [
+        ("203.0.113.7", 64, "203.0.113.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64, "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", 64, "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", 48, "2001:db8:1::/48"),
+        ("2001:db8:1:2::1", None, "2001:db8:1:2::1"),
+        ("2001:db8:1:2::1", 128, "2001:db8:1:2::1"),
+        (None, 64, None),
+        ("/run/app.sock", 64, "/run/app.sock"),
+        ("not:an:address", 64, "not:an:address"),
+    ],
+)
+def test_ip_key_groups_ipv6_by_network(address: str | None, prefix: int | None, expected: str | None) -> None:
+    assert ip_key(address, prefix) == expected

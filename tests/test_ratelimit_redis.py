@@ -88,7 +88,8 @@ def test_a_burst_admits_exactly_the_limit(redis_url: str, algorithm: str) -> Non
     assert [r.allowed for r in results] == [True] * 10 + [False] * 5
     assert [r.remaining for r in results[:10]] == list(range(9, -1, -1))
     refused = results[-1]
-    assert refused.retry_after is not None and 0 < refused.retry_after <= 3600
+    # (the sliding window may need the rest of this window plus part of the next)
+    assert refused.retry_after is not None and 0 < refused.retry_after <= (7200 if algorithm == "sliding_window" else 3600)
     if algorithm == "gcra":
         assert refused.retry_after == pytest.approx(360, abs=1)
     assert not refused.degraded

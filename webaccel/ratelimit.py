@@ -25,6 +25,7 @@ See ``docs/ratelimit.md``.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import time
 from typing import Any, Callable
@@ -33,7 +34,7 @@ from webaccel import _core
 from webaccel._core import RateLimitResult
 from webaccel.errors import RateLimitError, StorageConfigError
 
-__all__ = ["RateLimiter", "RateLimitResult", "RateLimitError", "StorageConfigError", "parse_rate"]
+__all__ = ["RateLimiter", "RateLimitResult", "RateLimitError", "StorageConfigError", "parse_rate", "ip_key"]
 
 
 class RateLimiter(_core.RateLimiter):
@@ -164,3 +165,23 @@ def parse_rate(rate: str) -> list[tuple[int, float]]:
     return list(_core.RateLimiter(rate).limits)
 
 
+
+
+def ip_key(address: str | None, ipv6_prefix: int | None = 64) -> str | None:
+    """The rate-limit key for a client address: IPv4 as it is, IPv6 reduced to its network of
+    ``ipv6_prefix`` bits (``"2001:db8:1:2::/64"``). A host or home usually holds a whole /64, so
+    limiting single IPv6 addresses would let one client rotate through 2^64 of them. ``None``
+    (or 128) keeps every address apart. Anything that is not an IPv6 address (a unix socket
+    path, None) is returned unchanged."""
+    if address is None or ipv6_prefix is None or ":" not in address or ipv6_prefix >= 128:
+        return address
+    try:
+        network = ipaddress.IPv6Network((address, ipv6_prefix), strict=False)
+    except ValueError:
+        return address
+    return f"{network.network_address}/{ipv6_prefix}"
+
+
+def _check_prefix(ipv6_prefix: int | None) -> None:
+    if ipv6_prefix is not None and (isinstance(ipv6_prefix, bool) or not isinstance(ipv6_prefix, int) or not 0 <= ipv6_prefix <= 128):
+        raise RateLimitError(f"ipv6_prefix must be an int from 0 to 128 or None, not {ipv6_prefix!r}")

@@ -19,6 +19,8 @@ use super::algo::{Algorithm, Limit};
 use super::PerLimit;
 
 pub const SCRIPT_SOURCE: &str = r#"
+-- Redis 3.2-4.x: replicate the writes, not the script (it reads TIME). A no-op from Redis 5 on.
+if redis.replicate_commands then redis.replicate_commands() end
 local now
 if ARGV[4] ~= '' then
   now = tonumber(ARGV[4])  -- tests only: a given time instead of the server's

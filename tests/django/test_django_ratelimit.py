@@ -103,6 +103,13 @@ def test_trusted_proxies_setting() -> None:
         assert direct.get("/ratelimit/async", headers={"X-Forwarded-For": "4.4.4.4"}).status_code == 429
 
 
+@pytest.mark.parametrize(("prefix", "second"), [(64, 429), (None, 200)])
+def test_ipv6_prefix_setting(prefix: int | None, second: int) -> None:
+    with override_settings(WEBACCEL={"RATELIMIT_IPV6_PREFIX": prefix, "RATELIMIT_KEY_PREFIX": f"v6{prefix}"}):
+        assert Client(REMOTE_ADDR="2001:db8::1").get("/ratelimit/async").status_code == 200
+        assert Client(REMOTE_ADDR="2001:db8::2").get("/ratelimit/async").status_code == second
+
+
 def test_settings_are_typed_and_checked() -> None:
     assert conf.get_settings().RATELIMIT_STORAGE == "memory://"
     problems = conf.validate({"RATELIMIT_FAIL_OPEN": "no", "RATELIMIT_TIMEOUT": "fast", "RATELIMIT_DEFALT": "1/s"})

@@ -89,6 +89,30 @@ def test_forwarded_addresses_count_only_through_trusted_proxies() -> None:
     assert direct.get("/", headers={"x-forwarded-for": "4.4.4.4"}).status_code == 429
 
 
+def test_ipv6_clients_are_counted_per_64_by_default() -> None:
+    clock = Clock()
+    app = FastAPI()
+
+    @app.get("/", dependencies=[Depends(RateLimit("1/minute", clock=clock))])
+    async def root() -> str:
+        return "ok"
+
+    @app.get("/each", dependencies=[Depends(RateLimit("1/minute", clock=clock, ipv6_prefix=None))])
+    async def each() -> str:
+        return "ok"
+
+    a = TestClient(app, client=("2001:db8:1:2::1", 1))
+    b = TestClient(app, client=("2001:db8:1:2::ffff", 1))
+    other = TestClient(app, client=("2001:db8:1:3::1", 1))
+    assert a.get("/").status_code == 200
+    assert b.get("/").status_code == 429  # same /64
+    assert other.get("/").status_code == 200
+    assert a.get("/each").status_code == 200
+    assert b.get("/each").status_code == 200
+    with pytest.raises(ValueError):
+        RateLimit("1/minute", ipv6_prefix=129)
+
+
 def test_key_callables_and_exemption() -> None:
     client = TestClient(make_app(Clock()))
     assert client.get("/user", headers={"x-user": "alice"}).json() == {"remaining": 1}

@@ -127,6 +127,13 @@ def test_trusted_proxies_from_config() -> None:
     assert client.get("/async", headers={"X-Forwarded-For": "4.4.4.4"}, environ_base=direct).status_code == 429
 
 
+def test_ipv6_prefix_from_config() -> None:
+    for prefix, second in ((64, 429), (None, 200)):
+        client = make_app(Clock(), WEBACCEL_RATELIMIT_IPV6_PREFIX=prefix).test_client()
+        assert client.get("/async", environ_base={"REMOTE_ADDR": "2001:db8::1"}).status_code == 200
+        assert client.get("/async", environ_base={"REMOTE_ADDR": "2001:db8::2"}).status_code == second
+
+
 def test_disabled_and_custom_429_handler() -> None:
     client = make_app(Clock(), WEBACCEL_RATELIMIT_ENABLED=False).test_client()
     assert all(client.get("/limited").status_code == 200 for _ in range(5))
@@ -154,6 +161,7 @@ def test_disabled_and_custom_429_handler() -> None:
         ("WEBACCEL_RATELIMIT_TIMEOUT", "fast", TypeError),
         ("WEBACCEL_RATELIMIT_TRUSTED_PROXIES", "10.0.0.0/8", TypeError),
         ("WEBACCEL_RATELIMIT_ALGORITHM", "leaky", RateLimitError),
+        ("WEBACCEL_RATELIMIT_IPV6_PREFIX", 200, RateLimitError),
     ],
 )
 def test_config_errors_fail_at_init(key: str, value: Any, error: type[Exception]) -> None:

@@ -63,6 +63,8 @@ class WebAccelSettings:
     """Networks whose forwarding header is believed when finding the client IP."""
     RATELIMIT_PROXY_HEADER: str = "x-forwarded-for"
     """``"x-forwarded-for"``, ``"forwarded"`` (RFC 7239) or ``"x-real-ip"``."""
+    RATELIMIT_IPV6_PREFIX: int | None = 64
+    """IPv6 clients are counted per network of this many bits (None: per address)."""
     RATELIMIT_KEY_PREFIX: str = "webaccel:rl"
     """Prefix of the Redis keys."""
     RATELIMIT_TIMEOUT: float | int = 0.1

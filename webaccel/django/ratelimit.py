@@ -30,7 +30,7 @@ from django.http import HttpRequest, HttpResponseBase
 from webaccel.django.conf import WebAccelSettings, get_settings
 from webaccel.django.http import JsonResponse
 from webaccel.http import ClientIP
-from webaccel.ratelimit import RateLimiter, RateLimitResult
+from webaccel.ratelimit import RateLimiter, RateLimitResult, _check_prefix, ip_key
 
 __all__ = ["RateLimitMiddleware", "ratelimit", "too_many_requests"]
 
@@ -65,7 +65,8 @@ def _client_ip(s: WebAccelSettings) -> ClientIP:
 
 def client_key(request: HttpRequest) -> str | None:
     """The client IP of ``request`` as the configured proxies reveal it."""
-    return _client_ip(get_settings()).get(request.META.get("REMOTE_ADDR"), request.headers)
+    s = get_settings()
+    return ip_key(_client_ip(s).get(request.META.get("REMOTE_ADDR"), request.headers), s.RATELIMIT_IPV6_PREFIX)
 
 
 def too_many_requests(limiter: RateLimiter, result: RateLimitResult) -> JsonResponse:
@@ -134,6 +135,7 @@ class RateLimitMiddleware:
             markcoroutinefunction(self)
         self._limiter = _Lazy(lambda s: s.RATELIMIT_DEFAULT, {}, "global")
         self._limiter.get()  # a bad rate or storage URL fails at start-up, not per request
+        _check_prefix(get_settings().RATELIMIT_IPV6_PREFIX)
 
     def _key(self, request: HttpRequest) -> str | None:
         s = get_settings()

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webaccel import json as _json
 from webaccel.http import ClientIP
-from webaccel.ratelimit import RateLimiter, RateLimitResult
+from webaccel.ratelimit import RateLimiter, RateLimitResult, _check_prefix, ip_key
 
 __all__ = ["RateLimit", "RateLimitMiddleware", "KeyFunc", "DEFAULT_TRUSTED_PROXIES"]
 
@@ -50,7 +50,11 @@ def _limiter(rate: str | RateLimiter, options: dict[str, Any]) -> RateLimiter:
 class _Keyer:
     """Turns a request into a key: the client IP, or the user's callable."""
 
-    def __init__(self, key: KeyFunc | None, trusted_proxies: Iterable[str] | None, proxy_header: str) -> None:
+    def __init__(
+        self, key: KeyFunc | None, trusted_proxies: Iterable[str] | None, proxy_header: str, ipv6_prefix: int | None
+    ) -> None:
+        _check_prefix(ipv6_prefix)
+        self.ipv6_prefix = ipv6_prefix
         self.func = key
         self.is_async = key is not None and (
             inspect.iscoroutinefunction(key) or inspect.iscoroutinefunction(getattr(key, "__call__", None))
@@ -60,7 +64,7 @@ class _Keyer:
         )
 
     def ip(self, scope: Scope) -> str | None:
-        return self.client_ip.get(scope.get("client"), scope.get("headers") or [])
+        return ip_key(self.client_ip.get(scope.get("client"), scope.get("headers") or []), self.ipv6_prefix)
 
     async def __call__(self, request: Request) -> str | None:
         if self.func is None:
@@ -83,6 +87,8 @@ class RateLimit:
 
     - ``key``: ``None`` (client IP) or ``key(request) -> str | None`` (sync or async);
     - ``trusted_proxies`` / ``proxy_header``: how the client IP is found behind proxies;
+    - ``ipv6_prefix``: IPv6 clients are counted per network of this many bits (64: one home or
+      host; None: per address), see :func:`webaccel.ratelimit.ip_key`;
     - ``cost``: what one request counts for;
     - ``headers`` / ``legacy_headers``: RateLimit headers on admitted responses too /
       ``X-RateLimit-*`` as well.
@@ -101,13 +107,14 @@ class RateLimit:
         key: KeyFunc | None = None,
         trusted_proxies: Iterable[str] | None = None,
         proxy_header: str = "x-forwarded-for",
+        ipv6_prefix: int | None = 64,
         cost: int = 1,
         headers: bool = True,
         legacy_headers: bool = False,
         **limiter_options: Any,
     ) -> None:
         self.limiter = _limiter(rate, limiter_options)
-        self._key = _Keyer(key, trusted_proxies, proxy_header)
+        self._key = _Keyer(key, trusted_proxies, proxy_header, ipv6_prefix)
         self.cost = cost
         self.headers = headers
         self.legacy_headers = legacy_headers
@@ -150,6 +157,7 @@ class RateLimitMiddleware:
         key: KeyFunc | None = None,
         trusted_proxies: Iterable[str] | None = None,
         proxy_header: str = "x-forwarded-for",
+        ipv6_prefix: int | None = 64,
         exempt: Iterable[str] = (),
         cost: int = 1,
         headers: bool = True,
@@ -160,7 +168,7 @@ class RateLimitMiddleware:
         if not isinstance(rate, RateLimiter):
             limiter_options.setdefault("name", "global")
         self.limiter = _limiter(rate, limiter_options)
-        self._key = _Keyer(key, trusted_proxies, proxy_header)
+        self._key = _Keyer(key, trusted_proxies, proxy_header, ipv6_prefix)
         self.exempt = tuple(exempt)
         self.cost = cost
         self.headers = headers

@@ -33,6 +33,7 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_RATELIMIT_LEGACY_HEADERS": False,  # X-RateLimit-Limit/Remaining/Reset as well
         "WEBACCEL_RATELIMIT_TRUSTED_PROXIES": ("127.0.0.1/32", "::1/128"),
         "WEBACCEL_RATELIMIT_PROXY_HEADER": "x-forwarded-for",
+        "WEBACCEL_RATELIMIT_IPV6_PREFIX": 64,  # IPv6 clients counted per /64 (None: per address)
         "WEBACCEL_RATELIMIT_KEY_PREFIX": "webaccel:rl",  # Redis key prefix
         "WEBACCEL_RATELIMIT_TIMEOUT": 0.1,  # seconds, Redis round trip
         "WEBACCEL_RATELIMIT_MAX_KEYS": 100_000,  # memory storage bound

@@ -30,7 +30,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import TooManyRequests
 
 from webaccel.http import ClientIP
-from webaccel.ratelimit import RateLimiter, RateLimitResult
+from webaccel.ratelimit import RateLimiter, RateLimitResult, _check_prefix, ip_key
 
 __all__ = ["limit", "exempt", "RateLimitExceeded", "init_app", "get_state"]
 
@@ -72,11 +72,12 @@ class _State:
             list(config["WEBACCEL_RATELIMIT_TRUSTED_PROXIES"]), header=config["WEBACCEL_RATELIMIT_PROXY_HEADER"]
         )
         self.exempt_paths = tuple(config["WEBACCEL_RATELIMIT_EXEMPT"])
+        self.ipv6_prefix: int | None = config["WEBACCEL_RATELIMIT_IPV6_PREFIX"]
         default = config["WEBACCEL_RATELIMIT_DEFAULT"]
         self.default = None if default is None else RateLimiter(default, name="global", **self.options)
 
     def client_key(self) -> str | None:
-        return self.client_ip.get(request.remote_addr, request.headers)
+        return ip_key(self.client_ip.get(request.remote_addr, request.headers), self.ipv6_prefix)
 
     def check(self, limiter: RateLimiter, key: str, cost: int = 1) -> None:
         """Hit, remember the result for the response headers, raise on refusal."""
@@ -125,6 +126,7 @@ def _check(config: t.Mapping[str, t.Any]) -> None:
     timeout = config["WEBACCEL_RATELIMIT_TIMEOUT"]
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError("WEBACCEL_RATELIMIT_TIMEOUT must be a number of seconds")
+    _check_prefix(config["WEBACCEL_RATELIMIT_IPV6_PREFIX"])
     max_keys = config["WEBACCEL_RATELIMIT_MAX_KEYS"]
     if isinstance(max_keys, bool) or not isinstance(max_keys, int):
         raise TypeError("WEBACCEL_RATELIMIT_MAX_KEYS must be an int")
