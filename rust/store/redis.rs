@@ -241,7 +241,8 @@ impl RedisPool {
     /// error is dropped; one whose call got a server error reply is reused. When a connection
     /// taken from the pool turns out dead (the server restarted, or closed it as idle), the idle
     /// ones are dropped and `f` runs once more on a new connection before the failure counts as
-    /// an outage; so `f` may run twice, and should be a single command or script.
+    /// an outage (not after a timeout); so `f` may run twice, and should be a single command or
+    /// script.
     pub fn run<T>(&self, mut f: impl FnMut(&mut Connection) -> RedisResult<T>) -> Result<T, StoreError> {
         if !self.outage.may_try(clock_ns()) {
             return Err(self.unavailable("in the pause after a failure"));
@@ -251,7 +252,9 @@ impl RedisPool {
             None => (self.open_for_call().map_err(|e| self.fail(&e))?, true),
         };
         let mut result = f(&mut con);
-        if !fresh && matches!(&result, Err(e) if is_connection_error(e)) {
+        // Only a connection found closed is retried: after a timeout the server is slow or hung,
+        // and a retry would double the time the caller waits.
+        if !fresh && matches!(&result, Err(e) if is_connection_error(e) && !e.is_timeout()) {
             if let Ok(mut v) = self.idle.lock() {
                 v.clear();
             }
