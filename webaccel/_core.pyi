@@ -29,6 +29,9 @@ __all__ = [
     "http_parse_multipart",
     "MultipartParser",
     "MultipartPart",
+    "RedisClient",
+    "RateLimiter",
+    "RateLimitResult",
 ]
 
 __version__: str
@@ -194,3 +197,86 @@ def http_parse_multipart(
     max_body_size: int | None = None,
     spool_max_size: int | None = None,
 ) -> list[MultipartPart]: ...
+
+# shared Redis client (rust/store/)
+@final
+class RedisClient:
+    def __new__(
+        cls,
+        url: str,
+        *,
+        timeout: float = 0.1,
+        connect_timeout: float = 0.2,
+        pool_size: int = 16,
+        retry_interval: float = 0.5,
+        max_retry_interval: float = 5.0,
+    ) -> RedisClient: ...
+    def ping(self) -> bool: ...
+    def execute(self, *args: bytes | str | int | float) -> Any: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def is_down(self) -> bool: ...
+    @property
+    def idle_connections(self) -> int: ...
+
+# rate limiting (rust/ratelimit/)
+@final
+class RateLimitResult:
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def remaining(self) -> int: ...
+    @property
+    def reset_after(self) -> float: ...
+    @property
+    def retry_after(self) -> float | None: ...
+    @property
+    def window(self) -> float: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def degraded(self) -> bool: ...
+    def __bool__(self) -> bool: ...
+
+from typing_extensions import disjoint_base
+
+@disjoint_base
+class RateLimiter:
+    def __new__(
+        cls: type[_T],
+        rate: str,
+        *,
+        algorithm: str = "gcra",
+        storage: str = "memory://",
+        max_keys: int = 100000,
+        fail_open: bool = True,
+        burst: int | None = None,
+        key_prefix: str = "webaccel:rl",
+        timeout: float = 0.1,
+        connect_timeout: float | None = None,
+        pool_size: int = 16,
+        retry_interval: float = 0.5,
+        clock: Callable[[], float] | None = None,
+    ) -> _T: ...
+    def hit(self, key: str, cost: int = 1) -> RateLimitResult: ...
+    def peek(self, key: str, cost: int = 1) -> RateLimitResult: ...
+    def reset(self, key: str) -> bool: ...
+    def clear(self) -> None: ...
+    def __len__(self) -> int: ...
+    @property
+    def limits(self) -> list[tuple[int, float]]: ...
+    @property
+    def rate(self) -> str: ...
+    @property
+    def algorithm(self) -> str: ...
+    @property
+    def burst(self) -> int: ...
+    @property
+    def fail_open(self) -> bool: ...
+    @property
+    def storage(self) -> str: ...
+    @property
+    def max_keys(self) -> int | None: ...

@@ -26,6 +26,9 @@ __all__ = [
     "CookieError",
     "HeaderError",
     "MultipartError",
+    "StorageError",
+    "StorageConfigError",
+    "RateLimitError",
 ]
 
 
@@ -75,3 +78,18 @@ class MultipartError(HTTPParseError):
     ``Content-Disposition`` or ``name``, a bad boundary), or over one of the parser's limits
     (``max_parts``, ``max_files``, ``max_field_size``, ``max_file_size``, ``max_header_size``,
     ``max_headers``, ``max_preamble``, ``max_epilogue``, ``max_body_size``)."""
+
+
+class StorageError(WebAccelError, ConnectionError):
+    """A storage backend (Redis) could not serve a call: unreachable, timed out, in the pause after
+    a failure, or it replied with an error. Rate limiters never raise it (their outage policy,
+    ``fail_open``, decides instead); ``RedisClient`` does."""
+
+
+class StorageConfigError(WebAccelError, ValueError):
+    """A storage URL or option is invalid (``redis://`` URL, negative timeout, ...)."""
+
+
+class RateLimitError(WebAccelError, ValueError):
+    """A rate limit is misconfigured: a rate string that does not parse (``"10/fortnight"``), a
+    zero amount or period, an unknown algorithm or storage, or an invalid option or cost."""

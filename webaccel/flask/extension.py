@@ -23,6 +23,21 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_JSON_COMPACT": None,
         # Write NaN/Infinity as null instead of raising JSONEncodeError.
         "WEBACCEL_JSON_NAN_AS_NULL": False,
+        # ratelimit (webaccel/flask/ratelimit.py): @limit(...) views and an app-wide default.
+        "WEBACCEL_RATELIMIT_ENABLED": True,
+        "WEBACCEL_RATELIMIT_DEFAULT": None,  # a rate string applied to every request, or None
+        "WEBACCEL_RATELIMIT_STORAGE": "memory://",  # or "redis://host:6379/0"
+        "WEBACCEL_RATELIMIT_ALGORITHM": "gcra",  # or "fixed_window", "sliding_window"
+        "WEBACCEL_RATELIMIT_FAIL_OPEN": True,  # when Redis fails: admit (True) or refuse (False)
+        "WEBACCEL_RATELIMIT_HEADERS": True,  # RateLimit / RateLimit-Policy on responses
+        "WEBACCEL_RATELIMIT_LEGACY_HEADERS": False,  # X-RateLimit-Limit/Remaining/Reset as well
+        "WEBACCEL_RATELIMIT_TRUSTED_PROXIES": ("127.0.0.1/32", "::1/128"),
+        "WEBACCEL_RATELIMIT_PROXY_HEADER": "x-forwarded-for",
+        "WEBACCEL_RATELIMIT_IPV6_PREFIX": 64,  # IPv6 clients counted per /64 (None: per address)
+        "WEBACCEL_RATELIMIT_KEY_PREFIX": "webaccel:rl",  # Redis key prefix
+        "WEBACCEL_RATELIMIT_TIMEOUT": 0.1,  # seconds, Redis round trip
+        "WEBACCEL_RATELIMIT_MAX_KEYS": 100_000,  # memory storage bound
+        "WEBACCEL_RATELIMIT_EXEMPT": (),  # path prefixes the default limit skips
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -72,6 +87,9 @@ class WebAccel:
         _check_config(app.config)
         if app.config["WEBACCEL_JSON"]:
             app.json = self._make_json_provider(app)
+        from webaccel.flask import ratelimit as _ratelimit  # rate limiting: hooks + config
+
+        _ratelimit.init_app(app)
         app.extensions["webaccel"] = self
 
     def _make_json_provider(self, app: Flask) -> WebAccelJSONProvider:
