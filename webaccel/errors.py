@@ -26,6 +26,8 @@ __all__ = [
     "CookieError",
     "HeaderError",
     "MultipartError",
+    "CacheError",
+    "CacheUnavailableError",
 ]
 
 
@@ -75,3 +77,13 @@ class MultipartError(HTTPParseError):
     ``Content-Disposition`` or ``name``, a bad boundary), or over one of the parser's limits
     (``max_parts``, ``max_files``, ``max_field_size``, ``max_file_size``, ``max_header_size``,
     ``max_headers``, ``max_preamble``, ``max_epilogue``, ``max_body_size``)."""
+
+
+class CacheError(WebAccelError):
+    """Root of the errors raised by ``webaccel.cache`` (a value the serializer refuses, a
+    malformed stored value)."""
+
+
+class CacheUnavailableError(CacheError, ConnectionError):
+    """The cache's server (Redis) could not be reached within the timeout. Raised only when the
+    cache is configured with ``on_error="raise"``; otherwise an outage behaves as a miss."""
