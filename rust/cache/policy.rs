@@ -272,9 +272,6 @@ impl<K, V> Shard<K, V> {
                 self.remove_node(i, dropped);
                 self.stats.expirations += 1;
                 self.stats.misses += 1;
-                if let Some(s) = self.sketch.as_mut() {
-                    s.increment(hash);
-                }
                 None
             }
             Some(i) => {
@@ -282,11 +279,10 @@ impl<K, V> Shard<K, V> {
                 self.record_access(i);
                 self.nodes[i as usize].entry.as_ref().map(|(_, v)| v)
             }
+            // A miss is not counted in the sketch: the `set` that usually follows counts it, and
+            // counting both would let a one-off key through the doorkeeper.
             None => {
                 self.stats.misses += 1;
-                if let Some(s) = self.sketch.as_mut() {
-                    s.increment(hash);
-                }
                 None
             }
         }
