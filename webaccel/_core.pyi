@@ -30,6 +30,7 @@ __all__ = [
     "MultipartParser",
     "MultipartPart",
     "Cache",
+    "RedisClient",
 ]
 
 __version__: str
@@ -230,3 +231,24 @@ class Cache:
     def keys(self) -> list[str | bytes]: ...
     def __len__(self) -> int: ...
     def stats(self) -> dict[str, Any]: ...
+# shared Redis client (rust/store/)
+@final
+class RedisClient:
+    def __new__(
+        cls,
+        url: str,
+        *,
+        timeout: float = 0.1,
+        connect_timeout: float = 0.2,
+        pool_size: int = 16,
+        retry_interval: float = 0.5,
+        max_retry_interval: float = 5.0,
+    ) -> RedisClient: ...
+    def ping(self) -> bool: ...
+    def execute(self, *args: bytes | str | int | float) -> Any: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def is_down(self) -> bool: ...
+    @property
+    def idle_connections(self) -> int: ...

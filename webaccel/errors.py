@@ -28,6 +28,11 @@ __all__ = [
     "MultipartError",
     "CacheError",
     "CacheUnavailableError",
+
+
+    "StorageError",
+    "StorageConfigError",
+    "RateLimitError",
 ]
 
 
@@ -79,11 +84,28 @@ class MultipartError(HTTPParseError):
     ``max_headers``, ``max_preamble``, ``max_epilogue``, ``max_body_size``)."""
 
 
+class StorageError(WebAccelError, ConnectionError):
+    """A storage backend (Redis) could not serve a call: unreachable, timed out, in the pause after
+    a failure, or it replied with an error. Rate limiters never raise it (their outage policy,
+    ``fail_open``, decides instead); ``RedisClient`` does."""
+
+
+class StorageConfigError(WebAccelError, ValueError):
+    """A storage URL or option is invalid (``redis://`` URL, negative timeout, ...)."""
+
+
+class RateLimitError(WebAccelError, ValueError):
+    """A rate limit is misconfigured: a rate string that does not parse (``"10/fortnight"``), a
+    zero amount or period, an unknown algorithm or storage, or an invalid option or cost."""
+
+
 class CacheError(WebAccelError):
     """Root of the errors raised by ``webaccel.cache`` (a value the serializer refuses, a
     malformed stored value)."""
 
 
-class CacheUnavailableError(CacheError, ConnectionError):
-    """The cache's server (Redis) could not be reached within the timeout. Raised only when the
-    cache is configured with ``on_error="raise"``; otherwise an outage behaves as a miss."""
+class CacheUnavailableError(CacheError, StorageError):
+    """The cache's server (Redis) could not be reached within the timeout, or is in the pause
+    after a failure (a ``StorageError``, so a ``ConnectionError``). Raised only when the cache is
+    configured with ``on_error="raise"`` (and by ``incr``/``clear``, which cannot pretend);
+    otherwise an outage behaves as a miss."""
