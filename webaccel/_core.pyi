@@ -3,6 +3,8 @@
 
 from typing import IO, Any, Callable, Iterable, Literal, Mapping, TypeVar, final
 
+from typing_extensions import disjoint_base
+
 _T = TypeVar("_T")
 
 __all__ = [
@@ -197,7 +199,8 @@ def http_parse_multipart(
     spool_max_size: int | None = None,
 ) -> list[MultipartPart]: ...
 
-# cache (rust/cache/)
+# cache (rust/cache/): subclassable (webaccel.cache.Cache adds get_or_set in Python)
+@disjoint_base
 class Cache:
     def __new__(
         cls,

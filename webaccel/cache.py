@@ -31,15 +31,22 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import math
+import pickle
 import threading
-from collections.abc import Awaitable, Callable, Hashable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from typing import Any, Literal, Protocol, TypeVar
 
+import webaccel.json
 from webaccel._core import Cache as _CoreCache
-from webaccel.errors import CacheError, CacheUnavailableError
+from webaccel._core import RedisClient
+from webaccel.errors import CacheError, CacheUnavailableError, StorageError
 
 __all__ = [
     "Cache",
+    "RedisCache",
+    "Serializer",
     "CacheError",
     "CacheUnavailableError",
     "etag_for",
@@ -212,6 +219,422 @@ class Cache(_CoreCache):
     def delete_many(self, keys: Iterable[str | bytes]) -> int:
         """Remove the keys; returns how many live entries were removed."""
         return sum(1 for k in keys if self.delete(k))
+
+
+# --- Redis ------------------------------------------------------------------------------------
+
+logger = logging.getLogger("webaccel.cache")
+
+
+class Serializer(Protocol):
+    """How :class:`RedisCache` turns values into bytes and back (``serializer=`` accepts any
+    object with these two methods)."""
+
+    def dumps(self, value: Any) -> bytes: ...
+
+    def loads(self, data: bytes) -> Any: ...
+
+
+class _JSON:
+    """JSON through ``webaccel.json``: dicts, lists, str, int, float, bool, None (plus what
+    ``webaccel.json.dumps`` writes: datetime, UUID, Decimal as strings/numbers)."""
+
+    def dumps(self, value: Any) -> bytes:
+        return webaccel.json.dumps(value)
+
+    def loads(self, data: bytes) -> Any:
+        return webaccel.json.loads(data)
+
+
+class _Bytes:
+    """Values are bytes, stored as they are (``bytearray``/``memoryview`` accepted, ``bytes``
+    returned)."""
+
+    def dumps(self, value: Any) -> bytes:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        if type(value) is int:  # what incr() stores, as Redis does: decimal text
+            return str(value).encode()
+        raise CacheError(f'serializer="bytes" stores bytes, not {type(value).__name__}')
+
+    def loads(self, data: bytes) -> Any:
+        return data
+
+
+class _Pickle:
+    """pickle: any picklable value. Opt-in only: unpickling runs code chosen by whoever wrote
+    the bytes, so use it only on a Redis that nobody else can write to."""
+
+    def dumps(self, value: Any) -> bytes:
+        if type(value) is int:  # decimal text, so INCRBY works on it (pickle never starts with a digit)
+            return str(value).encode()
+        return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+    def loads(self, data: bytes) -> Any:
+        if data[:1].isdigit() or data[:1] == b"-":
+            return int(data)
+        return pickle.loads(data)
+
+
+_SERIALIZERS: dict[str, Callable[[], Serializer]] = {"json": _JSON, "bytes": _Bytes, "pickle": _Pickle}
+
+# incr: only an existing key (or one created from `initial`), keeping its TTL; one round trip.
+_INCR = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
+if ARGV[2] == '' then return false end
+if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return redis.call('INCRBY', KEYS[1], ARGV[1])
+"""
+# touch: a new TTL on an existing key ('' = none: PERSIST).
+_TOUCH = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1
+"""
+# set_many: every key with the same TTL, in one round trip.
+_SET_MANY = """
+for i, key in ipairs(KEYS) do
+  if ARGV[1] == '' then redis.call('SET', key, ARGV[i + 1]) else redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1]) end
+end
+return #KEYS
+"""
+
+
+def _glob_escape(prefix: bytes) -> bytes:
+    """A key prefix as a literal SCAN MATCH pattern (``*``, ``?``, ``[``, ``]``, ``\\`` escaped)."""
+    out = bytearray()
+    for b in prefix:
+        if b in b"*?[]\\":
+            out += b"\\"
+        out.append(b)
+    return bytes(out)
+
+
+class RedisCache:
+    """A cache shared by every process and machine through Redis, with :class:`Cache`'s interface.
+
+    ``RedisCache(url, *, key_prefix="webaccel:cache:", default_ttl=None, serializer="json",
+    timeout=0.1, on_error="miss", ...)``
+
+    - Keys: ``key_prefix + key`` (keys are ``str``, UTF-8 encoded, or ``bytes``).
+    - Values: ``serializer="json"`` (default, through ``webaccel.json``), ``"bytes"`` (bytes in,
+      bytes out) or any object with ``dumps(value) -> bytes`` and ``loads(bytes)``.
+      ``"pickle"`` must be asked for by name: it is never the default, because unpickling data
+      that someone else could write to Redis runs their code.
+    - TTL: ``ttl``/``default_ttl`` in seconds (millisecond precision); ``None`` uses
+      ``default_ttl`` (``None``: forever), ``math.inf`` is forever, ``<= 0`` removes the key.
+    - ``clear()`` removes only keys under ``key_prefix`` (``SCAN MATCH`` + ``UNLINK`` in
+      batches), never ``FLUSHDB``; ``len()`` counts them the same way (O(keys in the db)).
+    - Outages: ``on_error="miss"`` (default) turns an unreachable server into a miss (``get``
+      returns the default, writes return ``False``) with one warning logged per outage;
+      ``on_error="raise"`` raises :class:`CacheUnavailableError`. ``incr`` and ``clear`` always
+      raise it (they cannot pretend). The connection pool retries on its own
+      (``retry_interval``), so the cache recovers when Redis returns. A server *error reply*
+      (not an outage) raises :class:`CacheError`.
+    - One round trip per call (``get_many``: ``MGET``; ``set_many``, ``incr``, ``touch``: a Lua
+      script). Meant for one Redis server (or a primary), not Redis Cluster: the multi-key
+      calls do not keep their keys in one hash slot.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        key_prefix: str | bytes = "webaccel:cache:",
+        default_ttl: float | None = None,
+        serializer: Literal["json", "bytes", "pickle"] | Serializer = "json",
+        timeout: float = 0.1,
+        connect_timeout: float | None = None,
+        pool_size: int = 16,
+        retry_interval: float = 0.5,
+        max_retry_interval: float = 5.0,
+        on_error: Literal["miss", "raise"] = "miss",
+    ) -> None:
+        if on_error not in ("miss", "raise"):
+            raise ValueError(f'on_error must be "miss" or "raise", not {on_error!r}')
+        if isinstance(serializer, str):
+            if serializer not in _SERIALIZERS:
+                raise ValueError(f"unknown serializer {serializer!r}: json, bytes, pickle or an object with dumps/loads")
+            self._serializer: Serializer = _SERIALIZERS[serializer]()
+        elif callable(getattr(serializer, "dumps", None)) and callable(getattr(serializer, "loads", None)):
+            self._serializer = serializer
+        else:
+            raise TypeError("serializer must be 'json', 'bytes', 'pickle' or an object with dumps() and loads()")
+        if default_ttl is not None and (math.isnan(default_ttl) or default_ttl <= 0):
+            raise ValueError("default_ttl must be > 0 seconds (or None)")
+        self._prefix = key_prefix.encode() if isinstance(key_prefix, str) else bytes(key_prefix)
+        if not self._prefix:
+            raise ValueError("key_prefix must not be empty: clear() removes every key under it")
+        self.default_ttl = default_ttl
+        self.on_error = on_error
+        self._client = RedisClient(
+            url,
+            timeout=timeout,
+            connect_timeout=connect_timeout if connect_timeout is not None else max(timeout, 0.2),
+            pool_size=pool_size,
+            retry_interval=retry_interval,
+            max_retry_interval=max(max_retry_interval, retry_interval),
+        )
+        self._stats_lock = threading.Lock()
+        self._hits = self._misses = self._errors = 0
+        self._down = False
+        self._flight = SingleFlight()
+
+    @property
+    def key_prefix(self) -> bytes:
+        return self._prefix
+
+    @property
+    def url(self) -> str:
+        """The server's URL, password masked."""
+        return self._client.url
+
+    def __repr__(self) -> str:
+        return f"RedisCache({self._client.url!r}, key_prefix={self._prefix!r})"
+
+    # --- plumbing ----------------------------------------------------------------------------
+    def _key(self, key: str | bytes) -> bytes:
+        if isinstance(key, str):
+            return self._prefix + key.encode()
+        if isinstance(key, bytes):
+            return self._prefix + key
+        raise TypeError(f"cache keys must be str or bytes, not {type(key).__name__}")
+
+    def _ms(self, ttl: float | None) -> str | None:
+        """PX milliseconds ('' = no expiry), or None when the ttl means "already expired"."""
+        if ttl is None:
+            ttl = self.default_ttl
+            if ttl is None:
+                return ""
+        if math.isnan(ttl):
+            raise ValueError("ttl must be a number of seconds, not NaN")
+        if ttl == math.inf:
+            return ""
+        if ttl <= 0:
+            return None
+        return str(max(1, math.ceil(ttl * 1000)))
+
+    def _run(self, *args: Any, pretend: Any = CacheUnavailableError) -> Any:
+        """One command; an outage gives ``pretend`` under on_error="miss" (or raises)."""
+        try:
+            reply = self._client.execute(*args)
+        except StorageError as e:
+            message = str(e)
+            if message.startswith("Redis replied with an error"):
+                raise CacheError(message) from None
+            with self._stats_lock:
+                self._errors += 1
+                first = not self._down
+                self._down = True
+            if first:
+                logger.warning("webaccel RedisCache %s unavailable: %s", self._client.url, message)
+            if self.on_error == "raise" or pretend is CacheUnavailableError:
+                raise CacheUnavailableError(message) from None
+            return pretend
+        if self._down:
+            with self._stats_lock:
+                if self._down:
+                    self._down = False
+                    logger.warning("webaccel RedisCache %s reachable again", self._client.url)
+        return reply
+
+    def _count(self, hit: bool, n: int = 1) -> None:
+        with self._stats_lock:
+            if hit:
+                self._hits += n
+            else:
+                self._misses += n
+
+    # --- the cache interface -------------------------------------------------------------------
+    def get(self, key: str | bytes, default: Any = None) -> Any:
+        data = self._run("GET", self._key(key), pretend=None)
+        if data is None:
+            self._count(False)
+            return default
+        self._count(True)
+        return self._serializer.loads(data)
+
+    def __getitem__(self, key: str | bytes) -> Any:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def _store(self, key: str | bytes, value: Any, ttl: float | None, nx: bool) -> bool:
+        k = self._key(key)
+        ms = self._ms(ttl)
+        if ms is None:
+            if nx:
+                return not self.__contains__(key)
+            self._run("UNLINK", k, pretend=0)
+            return True
+        args: list[Any] = ["SET", k, self._serializer.dumps(value)]
+        if ms:
+            args += ["PX", ms]
+        if nx:
+            args.append("NX")
+        return self._run(*args, pretend=None) is not None
+
+    def set(self, key: str | bytes, value: Any, ttl: float | None = None) -> bool:
+        """Store ``value``; returns whether it was stored (False during an outage)."""
+        return self._store(key, value, ttl, nx=False)
+
+    def __setitem__(self, key: str | bytes, value: Any) -> None:
+        self._store(key, value, None, nx=False)
+
+    def add(self, key: str | bytes, value: Any, ttl: float | None = None) -> bool:
+        """Store only if the key is absent (``SET NX``); returns whether it was stored."""
+        return self._store(key, value, ttl, nx=True)
+
+    def delete(self, key: str | bytes) -> bool:
+        return bool(self._run("UNLINK", self._key(key), pretend=0))
+
+    def __delitem__(self, key: str | bytes) -> None:
+        if not self.delete(key):
+            raise KeyError(key)
+
+    def delete_many(self, keys: Iterable[str | bytes]) -> int:
+        made = [self._key(k) for k in keys]
+        if not made:
+            return 0
+        return int(self._run("UNLINK", *made, pretend=0))
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, (str, bytes)):
+            return False
+        return bool(self._run("EXISTS", self._key(key), pretend=0))
+
+    def touch(self, key: str | bytes, ttl: float | None = None) -> bool:
+        ms = self._ms(ttl)
+        if ms is None:
+            return self.delete(key)
+        return bool(self._run("EVAL", _TOUCH, 1, self._key(key), ms, pretend=0))
+
+    def incr(self, key: str | bytes, delta: int = 1, *, initial: int | None = None) -> int:
+        """Add ``delta`` to the integer stored under ``key`` (atomically, in Redis; the TTL is
+        kept). A missing key raises ``KeyError`` unless ``initial`` is given. The stored value
+        must be an integer (JSON ``5``, bytes ``b"5"``): otherwise ``TypeError``."""
+        for name, v in (("delta", delta), ("initial", initial)):
+            if v is not None and type(v) is not int:
+                raise TypeError(f"incr() {name} must be an int")
+        ms = self._ms(None) if initial is not None else ""
+        try:
+            out = self._run(
+                "EVAL", _INCR, 1, self._key(key), str(delta), "" if initial is None else str(initial), ms or ""
+            )
+        except CacheError as e:
+            if "not an integer" in str(e) or "out of range" in str(e):
+                raise TypeError(f"incr() needs the stored value to be an integer: {e}") from None
+            raise
+        if out is None:
+            raise KeyError(key)
+        return int(out)
+
+    def get_many(self, keys: Iterable[str | bytes]) -> dict[str | bytes, Any]:
+        keys = list(keys)
+        if not keys:
+            return {}
+        values = self._run("MGET", *[self._key(k) for k in keys], pretend=[None] * len(keys))
+        out = {k: self._serializer.loads(v) for k, v in zip(keys, values) if v is not None}
+        self._count(True, len(out))
+        self._count(False, len(keys) - len(out))
+        return out
+
+    def set_many(
+        self, mapping: Mapping[str | bytes, Any] | Iterable[tuple[str | bytes, Any]], ttl: float | None = None
+    ) -> bool:
+        items = list(mapping.items()) if isinstance(mapping, Mapping) else list(mapping)
+        if not items:
+            return True
+        ms = self._ms(ttl)
+        if ms is None:
+            self.delete_many(k for k, _ in items)
+            return True
+        keys = [self._key(k) for k, _ in items]
+        values = [self._serializer.dumps(v) for _, v in items]
+        return self._run("EVAL", _SET_MANY, len(keys), *keys, ms, *values, pretend=None) is not None
+
+    def _scan(self) -> Iterable[list[bytes]]:
+        pattern = _glob_escape(self._prefix) + b"*"
+        cursor: bytes | str = "0"
+        while True:
+            cursor, keys = self._run("SCAN", cursor, "MATCH", pattern, "COUNT", 1000)
+            if keys:
+                yield keys
+            if cursor in (b"0", "0"):
+                return
+
+    def clear(self) -> int:
+        """Remove every key under ``key_prefix`` (and nothing else); returns how many."""
+        removed = 0
+        for keys in self._scan():
+            removed += int(self._run("UNLINK", *keys))
+        return removed
+
+    def __len__(self) -> int:
+        """Keys under ``key_prefix`` (a SCAN of the database: for diagnostics, not hot paths)."""
+        return sum(len(keys) for keys in self._scan())
+
+    def ping(self) -> bool:
+        """Whether the server answers now."""
+        try:
+            return bool(self._client.ping())
+        except StorageError:
+            return False
+
+    def stats(self) -> dict[str, Any]:
+        """This process's counters: hits, misses, hit_ratio, errors (failed round trips), and
+        whether the server is believed down."""
+        with self._stats_lock:
+            lookups = self._hits + self._misses
+            return {
+                "hits": self._hits,
+                "misses": self._misses,
+                "hit_ratio": self._hits / lookups if lookups else 0.0,
+                "errors": self._errors,
+                "down": self._down,
+            }
+
+    def get_or_set(self, key: str | bytes, factory: Callable[[], T], ttl: float | None = None) -> T:
+        """As :meth:`Cache.get_or_set`: one factory call per key for the concurrent callers of
+        this process (other processes may compute it too; the last write wins)."""
+        value = self.get(key, _MISSING)
+        if value is not _MISSING:
+            return value  # type: ignore[no-any-return]
+
+        def compute() -> T:
+            result = factory()
+            self.set(key, result, ttl)
+            return result
+
+        return self._flight.run(key, lambda: self.get(key, _MISSING), compute)
+
+    # Async: the blocking calls release the GIL, so they run in a worker thread.
+    async def aget(self, key: str | bytes, default: Any = None) -> Any:
+        return await asyncio.to_thread(self.get, key, default)
+
+    async def aset(self, key: str | bytes, value: Any, ttl: float | None = None) -> bool:
+        return await asyncio.to_thread(self.set, key, value, ttl)
+
+    async def adelete(self, key: str | bytes) -> bool:
+        return await asyncio.to_thread(self.delete, key)
+
+    async def aget_or_set(
+        self, key: str | bytes, factory: Callable[[], Awaitable[T]], ttl: float | None = None
+    ) -> T:
+        value = await self.aget(key, _MISSING)
+        if value is not _MISSING:
+            return value  # type: ignore[no-any-return]
+
+        async def lookup() -> Any:
+            return await self.aget(key, _MISSING)
+
+        async def compute() -> T:
+            result = await factory()
+            await self.aset(key, result, ttl)
+            return result
+
+        return await self._flight.arun(key, lookup, compute)
 
 
 # --- HTTP validators shared by the framework adapters -------------------------------------

@@ -18,17 +18,27 @@ from django.core.cache import CacheKeyWarning, caches
 from django.core.cache.backends.base import BaseCache
 from django.test import Client
 
-from webaccel.django.cache import WebAccelCache
+from webaccel.django.cache import WebAccelCache, WebAccelRedisCache
 
 _names = itertools.count()
 
 
 class Clock:
+    """A fake clock. The in-process backend reads it; for Redis, whose clock cannot be faked,
+    ``advance`` shortens the remaining TTL of the backend's keys on the server by the same amount
+    (and removes those it runs out), which is what the passing of that time would do."""
+
     def __init__(self) -> None:
         self.t = 1_000.0
+        self.listeners: list[Callable[[float], None]] = []
 
     def __call__(self) -> float:
         return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+        for listener in self.listeners:
+            listener(seconds)
 
 
 @pytest.fixture
@@ -47,10 +57,38 @@ def _memory(clock: Clock) -> Iterator[Make]:
     yield make
 
 
-BACKENDS: dict[str, Callable[[Clock, Any], Iterator[Make]]] = {"memory": lambda clock, request: _memory(clock)}
+def _redis(clock: Clock, request: pytest.FixtureRequest) -> Iterator[Make]:
+    import redis as redis_py
+
+    url = request.getfixturevalue("redis_url")
+    raw = redis_py.Redis.from_url(url)
+
+    def shift(seconds: float) -> None:
+        for key in raw.scan_iter(match="dj*"):
+            left = raw.pttl(key)
+            if left > 0:
+                if left - seconds * 1000 <= 0:
+                    raw.delete(key)
+                else:
+                    raw.pexpire(key, int(left - seconds * 1000))
+
+    clock.listeners.append(shift)
+
+    def make(**params: Any) -> BaseCache:
+        options = {"NAMESPACE": f"dj{next(_names)}:", "ON_ERROR": "raise", **params.pop("OPTIONS", {})}
+        return WebAccelRedisCache(url, {"OPTIONS": options, **params})
+
+    yield make
+    raw.close()
 
 
-@pytest.fixture(params=["memory"])
+BACKENDS: dict[str, Callable[[Clock, Any], Iterator[Make]]] = {
+    "memory": lambda clock, request: _memory(clock),
+    "redis": _redis,
+}
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def make(request: pytest.FixtureRequest, clock: Clock) -> Iterator[Make]:
     yield from BACKENDS[request.param](clock, request)
 
@@ -170,7 +208,7 @@ def test_expiration(cache: BaseCache, clock: Clock) -> None:
     cache.set("expire1", "very quickly", 1)
     cache.set("expire2", "very quickly", 1)
     cache.set("expire3", "very quickly", 1)
-    clock.t += 2
+    clock.advance(2)
     assert cache.get("expire1") is None
     assert cache.add("expire2", "newvalue") is True
     assert cache.get("expire2") == "newvalue"
@@ -180,13 +218,13 @@ def test_expiration(cache: BaseCache, clock: Clock) -> None:
 def test_touch(cache: BaseCache, clock: Clock) -> None:
     cache.set("expire1", "very quickly", timeout=1)
     assert cache.touch("expire1", timeout=4) is True
-    clock.t += 2
+    clock.advance(2)
     assert cache.has_key("expire1")
-    clock.t += 3
+    clock.advance(3)
     assert not cache.has_key("expire1")
     cache.set("expire2", "very quickly", timeout=1)
     assert cache.touch("expire2", timeout=None) is True
-    clock.t += 2
+    clock.advance(2)
     assert cache.has_key("expire2")
     assert cache.touch("nonexistent") is False
 
@@ -197,13 +235,13 @@ def test_default_timeout_and_forever(make: Make, clock: Clock) -> None:
     cache.set("forever", "y", None)
     cache.add("forever-add", "z", None)
     cache.set_many({"forever-many": "w"}, None)
-    clock.t += 11
+    clock.advance(11)
     assert cache.get("default") is None
-    clock.t += 10**8
+    clock.advance(10**8)
     assert cache.get_many(["forever", "forever-add", "forever-many"]) == {"forever": "y", "forever-add": "z", "forever-many": "w"}
     forever = make(TIMEOUT=None)
     forever.set("k", 1)
-    clock.t += 10**9
+    clock.advance(10**9)
     assert forever.get("k") == 1
 
 
@@ -213,9 +251,9 @@ def test_long_and_float_timeouts(cache: BaseCache, clock: Clock) -> None:
     assert cache.add("key2", "ham", 60 * 60 * 24 * 30 + 1) is True
     assert cache.get("key2") == "ham"
     cache.set("float", "f", 1.5)
-    clock.t += 1.4
+    clock.advance(1.4)
     assert cache.get("float") == "f"
-    clock.t += 0.2
+    clock.advance(0.2)
     assert cache.get("float") is None
 
 
@@ -313,7 +351,7 @@ def test_async_methods(cache: BaseCache, clock: Clock) -> None:
         await cache.aset("b", 2, 1)
         assert await cache.ahas_key("b")
         assert await cache.atouch("b", None) is True
-        clock.t += 5
+        clock.advance(5)
         assert await cache.aget("b") == 2
         assert await cache.aget_many(["a", "b", "c"]) == {"a": 1, "b": 2}
         assert await cache.aset_many({"c": 3, "d": 4}) == []
@@ -371,3 +409,32 @@ def test_cache_page_through_the_test_client() -> None:
     assert first.content == second.content  # the view's counter did not move: served from cache
     other = client.get("/cached-view?x=1")
     assert other.content != first.content
+
+
+# --- Redis specifics ---------------------------------------------------------------------------
+
+
+@pytest.mark.redis
+def test_redis_clear_keeps_other_keys(redis_url: str) -> None:
+    import redis as redis_py
+
+    raw = redis_py.Redis.from_url(redis_url)
+    raw.set(b"not-django", b"1")
+    cache = WebAccelRedisCache(redis_url, {"KEY_PREFIX": "site"})
+    cache.set("k", "v")
+    assert raw.exists(b"webaccel:django:site:1:k")  # namespace + Django's make_key
+    cache.clear()
+    assert cache.get("k") is None
+    assert raw.get(b"not-django") == b"1"
+
+
+@pytest.mark.redis
+def test_redis_outage_reads_as_a_miss(redis_outage: Any) -> None:
+    cache = WebAccelRedisCache(redis_outage.url, {"OPTIONS": {"RETRY_INTERVAL": 0}})
+    cache.set("k", "v")
+    redis_outage.stop()
+    assert cache.get("k", "fallback") == "fallback"
+    cache.set("k", "w")  # dropped, no exception: the page still renders
+    redis_outage.start()
+    cache.set("k", "x")
+    assert cache.get("k") == "x"

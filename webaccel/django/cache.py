@@ -209,7 +209,8 @@ class WebAccelRedisCache(_Backend):
     ``"webaccel:django:"``), which is also all that ``clear()`` removes. ``OPTIONS``:
     ``SERIALIZER`` (``"json"``, ``"pickle"`` to opt in), ``SOCKET_TIMEOUT`` (seconds, default
     0.5), ``ON_ERROR`` (``"miss"``: an outage reads as a miss and writes are dropped, with a
-    warning logged; ``"raise"``: ``CacheUnavailableError``).
+    warning logged; ``"raise"``: ``CacheUnavailableError``), ``RETRY_INTERVAL`` (seconds
+    without a connection attempt after a failure, default 0.5).
     """
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
@@ -223,6 +224,7 @@ class WebAccelRedisCache(_Backend):
             serializer=options.get("SERIALIZER", "json"),
             timeout=float(options.get("SOCKET_TIMEOUT", 0.5)),
             on_error=options.get("ON_ERROR", "miss"),
+            retry_interval=float(options.get("RETRY_INTERVAL", 0.5)),
         )
 
     def close(self, **kwargs: Any) -> None:
