@@ -30,6 +30,7 @@ See ``docs/cache.md``.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import logging
 import math
@@ -684,3 +685,52 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         if (tag[2:] if tag.startswith("W/") else tag) == opaque:
             return True
     return False
+
+
+# --- cached HTTP responses, shared by the FastAPI and Flask adapters -------------------------
+
+# Response headers never stored with a cached response: per-connection or per-user.
+_UNCACHED_HEADERS = frozenset({"content-length", "set-cookie", "connection", "transfer-encoding", "date"})
+
+
+def encode_response(
+    cache: Cache | RedisCache, status: int, headers: Iterable[tuple[str, str]], body: bytes
+) -> Any:
+    """A response as the cache stores it: a tuple in process, a JSON-able dict (base64 body) in
+    Redis, whatever its serializer."""
+    kept = [(k, v) for k, v in headers if k.lower() not in _UNCACHED_HEADERS]
+    if isinstance(cache, Cache):
+        return (status, kept, body)
+    return {"status": status, "headers": [list(h) for h in kept], "body": base64.b64encode(body).decode("ascii")}
+
+
+def decode_response(entry: Any) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    """The inverse of :func:`encode_response` (None for anything else found under the key)."""
+    if isinstance(entry, tuple) and len(entry) == 3:
+        return entry  # type: ignore[return-value]
+    if isinstance(entry, dict) and {"status", "headers", "body"} <= entry.keys():
+        try:
+            return (
+                int(entry["status"]),
+                [(str(k), str(v)) for k, v in entry["headers"]],
+                base64.b64decode(entry["body"]),
+            )
+        except (ValueError, TypeError):
+            return None
+    return None
+
+
+def cacheable(status: int, headers: Iterable[tuple[str, str]]) -> bool:
+    """Whether a response may be stored: a 200 without ``Set-Cookie`` whose ``Cache-Control``
+    does not say ``no-store`` or ``private``."""
+    if status != 200:
+        return False
+    for k, v in headers:
+        name = k.lower()
+        if name == "set-cookie":
+            return False
+        if name == "cache-control" and any(
+            d.strip().split("=")[0].lower() in ("no-store", "private") for d in v.split(",")
+        ):
+            return False
+    return True
