@@ -707,7 +707,7 @@ def encode_response(
 def decode_response(entry: Any) -> tuple[int, list[tuple[str, str]], bytes] | None:
     """The inverse of :func:`encode_response` (None for anything else found under the key)."""
     if isinstance(entry, tuple) and len(entry) == 3:
-        return entry  # type: ignore[return-value]
+        return entry
     if isinstance(entry, dict) and {"status", "headers", "body"} <= entry.keys():
         try:
             return (

@@ -27,7 +27,7 @@ import asyncio
 import contextvars
 import functools
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -133,11 +133,11 @@ class ResponseCache:
             state = "hit"
         else:
             response = await self._call(request, handler)
-            body = getattr(response, "body", None)
+            rendered = getattr(response, "body", None)
             raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers]
-            if not isinstance(body, (bytes, bytearray)) or not cacheable(response.status_code, raw):
+            if not isinstance(rendered, (bytes, bytearray)) or not cacheable(response.status_code, raw):
                 return response  # streaming, an error, personal: passed through untouched
-            status, headers, body = response.status_code, raw, bytes(body)
+            status, headers, body = response.status_code, raw, bytes(rendered)
             await self._set(key, encode_response(self.cache, status, headers, body))
             state = "miss"
         etag = etag_for(body)
@@ -163,7 +163,7 @@ class CacheRoute(APIRoute):
     """An ``APIRoute`` that serves the routes decorated with :func:`cache_response` from their
     cache (other routes are untouched)."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         policy: ResponseCache | None = getattr(self.endpoint, "__webaccel_cache__", None)
         if policy is None:
@@ -222,7 +222,7 @@ def cache_response(
                 return endpoint(*args, **kwargs)
 
             wrapper = sync_wrapper
-        wrapper.__webaccel_cache__ = policy  # type: ignore[attr-defined]
+        setattr(wrapper, "__webaccel_cache__", policy)
         return wrapper  # type: ignore[return-value]
 
     return decorate
