@@ -6,6 +6,10 @@
   one-off scan of 2,000 never-repeated keys every 5,000 requests (the case TinyLFU's admission is
   for), through caches of 1,000 items; the notes give each cache's hit ratio.
 
+- Redis (when ``redis-server`` is installed: a throwaway server on 127.0.0.1 is started for the
+  run): ``RedisCache.get``/``set`` (``serializer="bytes"``, so the same bytes travel) against
+  redis-py's ``GET``/``SET`` on the same server, and redis-py's bare ``PING`` for reference.
+
 Outputs are checked first (the value of a hit; the hit count of a replay).
 """
 
@@ -17,9 +21,9 @@ from typing import Any, Callable
 import cachetools
 
 from bench._harness import Case, Table, WrongOutput
-from webaccel.cache import Cache
+from webaccel.cache import Cache, RedisCache
 
-PACKAGES = ("cachetools",)
+PACKAGES = ("cachetools", "redis")
 
 HELD = 10_000
 
@@ -137,4 +141,61 @@ def tables(quick: bool) -> list[Table]:
         peer="cachetools LRU",
         notes=notes,
     )
-    return [hit_ttl, hit_lru, replay]
+    return [hit_ttl, hit_lru, replay, *_redis_tables()]
+
+
+_server: Any = None
+
+
+def _redis_tables() -> list[Table]:
+    """The Redis tables, on a server of their own (stopped when the process exits)."""
+    import atexit
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.redis_server import RedisServer, redis_server_path
+
+    if redis_server_path() is None:
+        return []
+    import redis as redis_py
+
+    global _server
+    if _server is None:
+        _server = RedisServer()
+        _server.start()
+        atexit.register(_server.close)
+    ours = RedisCache(_server.url, key_prefix="bench:", serializer="bytes")
+    theirs = redis_py.Redis.from_url(_server.url)
+    value = b"x" * 100
+    ours.set("hit", value)
+
+    def ours_set(v: bytes) -> bool:
+        return ours.set("k", v)
+
+    def theirs_set(v: bytes) -> Any:
+        return theirs.set("bench:k", v)
+
+    def check_set(name: str, out: Any) -> None:
+        if out is not True:
+            raise WrongOutput(repr(out))
+
+    ping_note = "redis-py `PING` on the same server, for reference (the floor of one round trip)"
+    return [
+        Table(
+            "RedisCache (loopback Redis)",
+            "one round trip per call, 100-byte value",
+            [
+                Case(
+                    "get (hit)",
+                    "hit",
+                    {"webaccel": ours.get, "redis-py": lambda k: theirs.get("bench:" + k), "redis-py PING": lambda k: theirs.ping() and value},
+                    _check_value(value),
+                ),
+                Case("set", value, {"webaccel": ours_set, "redis-py": theirs_set}, check_set),
+            ],
+            peer="redis-py",
+            notes=["redis-py: `Redis.get`/`Redis.set` (the key prefixed the same way); webaccel: "
+                   '`RedisCache(url, serializer="bytes").get/set`', ping_note],
+        )
+    ]
