@@ -592,3 +592,38 @@ def test_etag_matches_weak_comparison(header: str | None, expected: bool) -> Non
 
 def test_etag_matches_comma_inside_quotes() -> None:
     assert etag_matches('"a,bc", "y"', '"a,bc"')
+
+
+def test_many_threads_mixed_operations_keep_the_bounds() -> None:
+    c = Cache(max_items=300, max_bytes=20_000)
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        rnd = random.Random(seed)
+        barrier.wait()
+        try:
+            for _ in range(3000):
+                k = f"k{rnd.randrange(2000)}"
+                op = rnd.random()
+                if op < 0.5:
+                    v = c.get(k)
+                    assert v is None or v == k.encode() * (len(v) // len(k))
+                elif op < 0.9:
+                    c.set(k, k.encode() * rnd.randrange(1, 5), ttl=rnd.choice([None, 10.0]))
+                elif op < 0.95:
+                    c.delete(k)
+                else:
+                    c.get_or_set(k, lambda: k.encode())
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    s = c.stats()
+    assert len(c) <= 300 and s["bytes"] <= 20_000
+    assert s["hits"] + s["misses"] > 0

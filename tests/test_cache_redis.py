@@ -280,3 +280,14 @@ def test_unreachable_from_the_start(redis_outage: RedisServer) -> None:
     assert rc.get("k") is None
     redis_outage.start()
     assert rc.set("k", 1) and rc.get("k") == 1
+
+
+def test_hostile_keys_are_data_not_commands(rc: RedisCache, raw: redis_py.Redis) -> None:
+    """RESP is length-prefixed: CR/LF, NUL, spaces and glob characters in a key are key bytes."""
+    raw.set(b"bystander", b"1")
+    for key in ("a\r\nFLUSHALL\r\n", "*", "\x00nul", "sp ace", "é" * 300, b"\xff\xfe"):
+        assert rc.set(key, "v") is True
+        assert rc.get(key) == "v"
+    assert raw.get(b"bystander") == b"1"
+    assert raw.exists(b"t:a\r\nFLUSHALL\r\n")
+    assert rc.clear() == 6 and raw.get(b"bystander") == b"1"

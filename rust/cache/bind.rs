@@ -108,7 +108,7 @@ fn key_eq<'a, 'py>(key: &'a Bound<'py, PyAny>) -> impl FnMut(&Py<PyAny>) -> bool
             return true;
         }
         let s = stored.bind(key.py());
-        s.get_type().is(&key.get_type()) && s.eq(key).unwrap_or(false)
+        s.get_type().is(key.get_type()) && s.eq(key).unwrap_or(false)
     }
 }
 
