@@ -13,8 +13,8 @@
   sketch with doorkeeper and aging that admits a newcomer only when it has been seen more often
   than the entry it would displace), so one-off scans do not flush the popular entries.
 - **Bounds**: ``max_items`` and/or ``max_bytes`` (both ``None``: unbounded). The size of an
-  entry is ``len(key)`` plus the value's size: ``len()`` for ``bytes``, ``bytearray`` and
-  ``str`` (code points), ``sizeof(value)`` when a ``sizeof=`` callable is given, otherwise
+  entry is ``len(key)`` plus the value's size: ``sizeof(value)`` when a ``sizeof=`` callable is
+  given, else ``len()`` for ``bytes``, ``bytearray`` and ``str`` (code points), else
   ``sys.getsizeof(value)`` (shallow). Sizes are only computed when ``max_bytes`` is set.
 - **TTL**: ``ttl`` seconds per cache (default for every entry) or per ``set``; ``None`` uses the
   default, ``math.inf`` means forever, ``<= 0`` means already expired (the key is removed).
@@ -23,6 +23,10 @@
   are stored by reference, never copied or pickled: do not mutate a value after caching it.
 - **Time**: ``timer=`` (a callable returning seconds, e.g. a fake clock in tests) replaces the
   monotonic clock.
+
+:class:`RedisCache` has the same interface over Redis (shared by every process and machine):
+JSON values by default (pickle only when asked for), ``clear()`` limited to its own key prefix,
+and an outage that reads as a miss (or raises :class:`CacheUnavailableError`).
 
 See ``docs/cache.md``.
 """
