@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+pub mod cache;
 pub mod errors;
 pub mod http;
 pub mod json;
@@ -16,6 +17,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     json::register(m)?;
     http::register(m)?;
+    cache::register(m)?;
     store::register(m)?;
     ratelimit::register(m)?;
     Ok(())

@@ -26,6 +26,10 @@ __all__ = [
     "CookieError",
     "HeaderError",
     "MultipartError",
+    "CacheError",
+    "CacheUnavailableError",
+
+
     "StorageError",
     "StorageConfigError",
     "RateLimitError",
@@ -93,3 +97,15 @@ class StorageConfigError(WebAccelError, ValueError):
 class RateLimitError(WebAccelError, ValueError):
     """A rate limit is misconfigured: a rate string that does not parse (``"10/fortnight"``), a
     zero amount or period, an unknown algorithm or storage, or an invalid option or cost."""
+
+
+class CacheError(WebAccelError):
+    """Root of the errors raised by ``webaccel.cache`` (a value the serializer refuses, a
+    malformed stored value)."""
+
+
+class CacheUnavailableError(CacheError, StorageError):
+    """The cache's server (Redis) could not be reached within the timeout, or is in the pause
+    after a failure (a ``StorageError``, so a ``ConnectionError``). Raised only when the cache is
+    configured with ``on_error="raise"`` (and by ``incr``/``clear``, which cannot pretend);
+    otherwise an outage behaves as a miss."""

@@ -10,6 +10,8 @@ import uuid
 from django.http import HttpRequest
 from django.http import JsonResponse as DjangoJsonResponse
 from django.urls import include, path
+from django.urls import path
+from django.views.decorators.cache import cache_page
 from django.utils.translation import gettext_lazy
 
 from webaccel.django.http import JsonResponse
@@ -36,9 +38,21 @@ def ours_list(request: HttpRequest) -> JsonResponse:
     return JsonResponse([1, 2, 3], safe=False, status=201, headers={"X-Test": "1"})
 
 
+_cached_calls = 0
+
+
+@cache_page(60, cache="webaccel")
+def cached_view(request: HttpRequest) -> JsonResponse:
+    """A view cached by Django's cache_page on webaccel's backend (the counter shows reuse)."""
+    global _cached_calls
+    _cached_calls += 1
+    return JsonResponse({"calls": _cached_calls, "query": request.GET.urlencode()})
+
+
 urlpatterns = [
     path("stock", stock),
     path("ours", ours),
     path("ours-list", ours_list),
     path("ratelimit/", include("tests.django.ratelimit_urls")),
+    path("cached-view", cached_view),
 ]

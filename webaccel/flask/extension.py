@@ -8,6 +8,7 @@ from types import MappingProxyType
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from webaccel.flask.cache import cached, init_cache
 from webaccel.flask.json import WebAccelJSONProvider
 
 __all__ = ["CONFIG_DEFAULTS", "WebAccel"]
@@ -38,6 +39,14 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_RATELIMIT_TIMEOUT": 0.1,  # seconds, Redis round trip
         "WEBACCEL_RATELIMIT_MAX_KEYS": 100_000,  # memory storage bound
         "WEBACCEL_RATELIMIT_EXEMPT": (),  # path prefixes the default limit skips
+        # cache (webaccel/flask/cache.py): the app's cache, used by WebAccel.cached.
+        "WEBACCEL_CACHE_TYPE": "memory",  # "memory" or "redis"
+        "WEBACCEL_CACHE_URL": None,  # redis:// URL, for TYPE "redis"
+        "WEBACCEL_CACHE_DEFAULT_TIMEOUT": 300,  # seconds; None: forever
+        "WEBACCEL_CACHE_MAX_ITEMS": 10_000,  # memory
+        "WEBACCEL_CACHE_MAX_BYTES": None,  # memory
+        "WEBACCEL_CACHE_KEY_PREFIX": "flask:",  # redis
+        "WEBACCEL_CACHE_ON_ERROR": "miss",  # redis outage: "miss" or "raise"
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -73,6 +82,9 @@ class WebAccel:
     json_provider_class: type[WebAccelJSONProvider] = WebAccelJSONProvider
     """The provider installed when ``WEBACCEL_JSON`` is true; subclass to customise."""
 
+    cached = staticmethod(cached)
+    """``@webaccel.cached(timeout=60)``: response caching, see ``webaccel.flask.cache``."""
+
     def __init__(self, app: Flask | None = None) -> None:
         if app is not None:
             self.init_app(app)
@@ -90,6 +102,7 @@ class WebAccel:
         from webaccel.flask import ratelimit as _ratelimit  # rate limiting: hooks + config
 
         _ratelimit.init_app(app)
+        init_cache(app)
         app.extensions["webaccel"] = self
 
     def _make_json_provider(self, app: Flask) -> WebAccelJSONProvider:
