@@ -46,6 +46,13 @@ pub static FORM_ERROR: ExcType = ExcType::new("FormError");
 pub static COOKIE_ERROR: ExcType = ExcType::new("CookieError");
 pub static HEADER_ERROR: ExcType = ExcType::new("HeaderError");
 pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
+// pagination
+pub static PAGINATION_ERROR: ExcType = ExcType::new("PaginationError");
+pub static PAGE_NOT_AN_INTEGER: ExcType = ExcType::new("PageNotAnInteger");
+pub static EMPTY_PAGE: ExcType = ExcType::new("EmptyPage");
+pub static INVALID_PAGE_SIZE: ExcType = ExcType::new("InvalidPageSize");
+pub static INVALID_CURSOR: ExcType = ExcType::new("InvalidCursor");
+pub static FILTER_ERROR: ExcType = ExcType::new("FilterError");
 
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.

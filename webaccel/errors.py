@@ -26,6 +26,13 @@ __all__ = [
     "CookieError",
     "HeaderError",
     "MultipartError",
+    "PaginationError",
+    "InvalidPage",
+    "PageNotAnInteger",
+    "EmptyPage",
+    "InvalidPageSize",
+    "InvalidCursor",
+    "FilterError",
 ]
 
 
@@ -75,3 +82,39 @@ class MultipartError(HTTPParseError):
     ``Content-Disposition`` or ``name``, a bad boundary), or over one of the parser's limits
     (``max_parts``, ``max_files``, ``max_field_size``, ``max_file_size``, ``max_header_size``,
     ``max_headers``, ``max_preamble``, ``max_epilogue``, ``max_body_size``)."""
+
+
+# pagination
+
+
+class PaginationError(WebAccelError, ValueError):
+    """Root of the errors raised by ``webaccel.pagination`` (pages, cursors, filters, sorting)."""
+
+
+class InvalidPage(PaginationError):
+    """A page number was refused (mirrors ``django.core.paginator.InvalidPage``)."""
+
+
+class PageNotAnInteger(InvalidPage):
+    """The page number is not an integer: a non-numeric string, a non-integral float, an object
+    ``int()`` refuses (mirrors Django's ``PageNotAnInteger``, same message)."""
+
+
+class EmptyPage(InvalidPage):
+    """The page number is below 1 or past the last page (mirrors Django's ``EmptyPage``, same
+    messages)."""
+
+
+class InvalidPageSize(PaginationError):
+    """The page size is not an integer, or is below 1. (Sizes above the maximum are clamped.)"""
+
+
+class InvalidCursor(PaginationError):
+    """A pagination cursor was refused: malformed, truncated, tampered with, signed with an
+    unknown secret, longer than the codec's ``max_length``, or older than its ``max_age``."""
+
+
+class FilterError(PaginationError):
+    """A filter or sort query parameter was refused: a field or operator outside the allow-list,
+    a value that does not convert to the field's type, or one of the explicit limits (number of
+    sort keys, of filters, of ``in`` items, value length). Adapters answer 400."""

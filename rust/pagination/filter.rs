@@ -1,0 +1,485 @@
+//! Filtering and sorting lists of dicts with Python's own comparison results. Values of the
+//! common exact types (None, bool, int within i64, float, str) compare natively; anything else
+//! (dates, Decimals, big ints, subclasses, mixed kinds) goes through Python's rich comparison, so
+//! the answer, or the TypeError, is always the one Python gives.
+//!
+//! Defined semantics (the Python reference in tests/test_pagination_filter.py is the spec):
+//! a missing key is None; None never matches a comparison, except `ne` (it matches) and `isnull`;
+//! string operators only match str values; sorting is stable, multi-key, and puts None (and NaN)
+//! last in ascending and descending order alike.
+
+use std::cmp::Ordering;
+
+use pyo3::basic::CompareOp;
+use pyo3::exceptions::PyKeyError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    In,
+    Contains,
+    IContains,
+    StartsWith,
+    EndsWith,
+    IsNull,
+}
+
+impl Op {
+    pub fn parse(name: &str) -> Option<Op> {
+        Some(match name {
+            "eq" => Op::Eq,
+            "ne" => Op::Ne,
+            "lt" => Op::Lt,
+            "lte" => Op::Lte,
+            "gt" => Op::Gt,
+            "gte" => Op::Gte,
+            "in" => Op::In,
+            "contains" => Op::Contains,
+            "icontains" => Op::IContains,
+            "startswith" => Op::StartsWith,
+            "endswith" => Op::EndsWith,
+            "isnull" => Op::IsNull,
+            _ => return None,
+        })
+    }
+}
+
+/// A value as the engine sees it. `Other` means "ask Python".
+#[derive(Debug, Clone, Copy)]
+pub enum Native<'a> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+    Other,
+}
+
+/// Exact comparison of an i64 with an f64, as Python compares int with float (no rounding of
+/// the int). `None` when `f` is NaN.
+pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
+    if f.is_nan() {
+        return None;
+    }
+    // 2^63 is exactly representable; every i64 is below it and at or above -2^63.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f >= TWO_63 {
+        return Some(Ordering::Less);
+    }
+    if f < -TWO_63 {
+        return Some(Ordering::Greater);
+    }
+    let t = f.trunc();
+    let ti = t as i64; // exact: |t| < 2^63 and t is integral
+    match i.cmp(&ti) {
+        Ordering::Equal => 0.0f64.partial_cmp(&(f - t)),
+        other => Some(other),
+    }
+}
+
+/// Native comparison: `Ok(None)` is "unordered" (NaN), `Err(())` is "not natively comparable".
+pub fn cmp_native(a: Native<'_>, b: Native<'_>) -> Result<Option<Ordering>, ()> {
+    Ok(match (a, b) {
+        (Native::Int(x), Native::Int(y)) => Some(x.cmp(&y)),
+        (Native::Float(x), Native::Float(y)) => x.partial_cmp(&y),
+        (Native::Int(x), Native::Float(y)) => cmp_int_float(x, y),
+        (Native::Float(x), Native::Int(y)) => cmp_int_float(y, x).map(Ordering::reverse),
+        (Native::Str(x), Native::Str(y)) => Some(x.cmp(y)), // UTF-8 order is code point order
+        _ => return Err(()),
+    })
+}
+
+/// The engine's view of a Python value (exact types only: subclasses may redefine comparison).
+pub fn classify<'a>(v: &'a Bound<'_, PyAny>) -> Native<'a> {
+    if v.is_none() {
+        Native::Null
+    } else if let Ok(s) = v.cast_exact::<PyString>() {
+        match s.to_str() {
+            Ok(s) => Native::Str(s),
+            Err(_) => Native::Other, // lone surrogates: Python compares them
+        }
+    } else if let Ok(i) = v.cast_exact::<PyInt>() {
+        i.extract::<i64>().map_or(Native::Other, Native::Int)
+    } else if let Ok(f) = v.cast_exact::<PyFloat>() {
+        Native::Float(f.value())
+    } else if let Ok(b) = v.cast_exact::<PyBool>() {
+        Native::Int(i64::from(b.is_true()))
+    } else {
+        Native::Other
+    }
+}
+
+/// A filter value, converted once.
+pub struct Lit {
+    obj: Py<PyAny>,
+    kind: LitKind,
+}
+
+enum LitKind {
+    Null,
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Other,
+}
+
+impl Lit {
+    pub fn new(v: &Bound<'_, PyAny>) -> Lit {
+        let kind = match classify(v) {
+            Native::Null => LitKind::Null,
+            Native::Int(i) => LitKind::Int(i),
+            Native::Float(f) => LitKind::Float(f),
+            Native::Str(s) => LitKind::Str(s.to_owned()),
+            Native::Other => LitKind::Other,
+        };
+        Lit { obj: v.clone().unbind(), kind }
+    }
+
+    fn native(&self) -> Native<'_> {
+        match &self.kind {
+            LitKind::Null => Native::Null,
+            LitKind::Int(i) => Native::Int(*i),
+            LitKind::Float(f) => Native::Float(*f),
+            LitKind::Str(s) => Native::Str(s),
+            LitKind::Other => Native::Other,
+        }
+    }
+}
+
+pub struct Cond {
+    pub field: Py<PyString>,
+    pub op: Op,
+    pub lits: Vec<Lit>,
+    /// `isnull`: whether None is wanted.
+    pub want_null: bool,
+    /// `icontains`: the needle lowered by Python's `str.lower`.
+    pub lowered: Option<String>,
+}
+
+fn compare_op(op: Op) -> CompareOp {
+    match op {
+        Op::Ne => CompareOp::Ne,
+        Op::Lt => CompareOp::Lt,
+        Op::Lte => CompareOp::Le,
+        Op::Gt => CompareOp::Gt,
+        Op::Gte => CompareOp::Ge,
+        _ => CompareOp::Eq,
+    }
+}
+
+/// `v <op> lit` with Python's result.
+fn compare(v: &Bound<'_, PyAny>, nv: Native<'_>, lit: &Lit, op: Op) -> PyResult<bool> {
+    match cmp_native(nv, lit.native()) {
+        Ok(ord) => Ok(match op {
+            Op::Ne => ord != Some(Ordering::Equal),
+            Op::Lt => ord == Some(Ordering::Less),
+            Op::Lte => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
+            Op::Gt => ord == Some(Ordering::Greater),
+            Op::Gte => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
+            _ => ord == Some(Ordering::Equal),
+        }),
+        Err(()) => {
+            // Number against str is never equal; ordering them raises Python's TypeError.
+            let mixed = !matches!(nv, Native::Other) && !matches!(lit.kind, LitKind::Other);
+            match op {
+                Op::Eq | Op::In if mixed => Ok(false),
+                Op::Ne if mixed => Ok(true),
+                _ => v.rich_compare(lit.obj.bind(v.py()), compare_op(op))?.is_truthy(),
+            }
+        }
+    }
+}
+
+fn lowered<'py>(v: &Bound<'py, PyAny>, s: &str, buf: &mut String) -> PyResult<()> {
+    buf.clear();
+    if s.is_ascii() {
+        buf.extend(s.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        // Python's str.lower (Unicode full case mapping of Python's own Unicode version).
+        let low = v.call_method0(intern!(v.py(), "lower"))?;
+        buf.push_str(low.cast::<PyString>()?.to_str()?);
+    }
+    Ok(())
+}
+
+impl Cond {
+    pub fn matches(&self, v: Option<&Bound<'_, PyAny>>, buf: &mut String) -> PyResult<bool> {
+        let v = match v {
+            Some(v) if !v.is_none() => v,
+            _ => return Ok(matches!(self.op, Op::Ne) || (self.op == Op::IsNull && self.want_null)),
+        };
+        let nv = classify(v);
+        match self.op {
+            Op::IsNull => Ok(!self.want_null),
+            Op::In => {
+                for lit in &self.lits {
+                    if compare(v, nv, lit, Op::Eq)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Op::Contains | Op::IContains | Op::StartsWith | Op::EndsWith => {
+                let hay = match nv {
+                    Native::Str(s) => s,
+                    _ => return Ok(false),
+                };
+                let needle = match self.lits.first().map(|l| &l.kind) {
+                    Some(LitKind::Str(s)) => s.as_str(),
+                    _ => return Ok(false),
+                };
+                Ok(match self.op {
+                    Op::Contains => hay.contains(needle),
+                    Op::StartsWith => hay.starts_with(needle),
+                    Op::EndsWith => hay.ends_with(needle),
+                    _ => {
+                        lowered(v, hay, buf)?;
+                        buf.contains(self.lowered.as_deref().unwrap_or(needle))
+                    }
+                })
+            }
+            op => match self.lits.first() {
+                Some(lit) => compare(v, nv, lit, op),
+                None => Ok(false),
+            },
+        }
+    }
+}
+
+/// `item[field]`, None when missing (dicts fast; other mappings through `__getitem__`).
+pub fn lookup<'py>(item: &Bound<'py, PyAny>, field: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if let Ok(d) = item.cast::<PyDict>() {
+        return d.get_item(field);
+    }
+    match item.get_item(field) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_instance_of::<PyKeyError>(item.py()) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A sort key's column.
+enum Column<'a, 'py> {
+    /// Every non-null value natively comparable with the others (all numbers, or all str).
+    Native(Vec<Native<'a>>),
+    /// Python compares (the objects, None for missing).
+    Python(Vec<Option<&'a Bound<'py, PyAny>>>),
+}
+
+fn is_null(n: Native<'_>) -> bool {
+    match n {
+        Native::Null => true,
+        Native::Float(f) => f.is_nan(),
+        _ => false,
+    }
+}
+
+fn column<'a, 'py>(values: &'a [Option<Bound<'py, PyAny>>]) -> Column<'a, 'py> {
+    let natives: Vec<Native<'a>> =
+        values.iter().map(|v| v.as_ref().map_or(Native::Null, |v| classify(v))).collect();
+    let (mut nums, mut strs) = (false, false);
+    for n in &natives {
+        match n {
+            Native::Int(_) | Native::Float(_) => nums = true,
+            Native::Str(_) => strs = true,
+            Native::Null => {}
+            Native::Other => return Column::Python(values.iter().map(Option::as_ref).collect()),
+        }
+    }
+    if nums && strs {
+        return Column::Python(values.iter().map(Option::as_ref).collect());
+    }
+    Column::Native(natives)
+}
+
+/// `a < b` by Python, turned into an ordering the way list.sort sees it (only `<` is asked).
+fn py_order(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<Ordering> {
+    if a.lt(b)? {
+        Ok(Ordering::Less)
+    } else if b.lt(a)? {
+        Ok(Ordering::Greater)
+    } else {
+        Ok(Ordering::Equal)
+    }
+}
+
+/// Stable merge sort with a comparison that may fail (Python's `<` can raise, or not be a total
+/// order, where std's sort is allowed to panic). Stops at the first error.
+pub fn try_merge_sort<E>(idx: &mut [usize], cmp: &mut impl FnMut(usize, usize) -> Result<Ordering, E>) -> Result<(), E> {
+    let n = idx.len();
+    if n < 2 {
+        return Ok(());
+    }
+    let mut buf = idx.to_vec();
+    let mut width = 1;
+    // Bottom-up, ping-ponging between idx and buf.
+    let mut src_is_idx = true;
+    while width < n {
+        {
+            let (src, dst): (&[usize], &mut [usize]) = if src_is_idx { (&*idx, &mut buf) } else { (&buf, &mut *idx) };
+            let mut start = 0;
+            while start < n {
+                let mid = (start + width).min(n);
+                let end = (start + 2 * width).min(n);
+                let (mut i, mut j, mut k) = (start, mid, start);
+                while i < mid && j < end {
+                    // Take from the right only when strictly smaller: stability.
+                    if cmp(src[j], src[i])? == Ordering::Less {
+                        dst[k] = src[j];
+                        j += 1;
+                    } else {
+                        dst[k] = src[i];
+                        i += 1;
+                    }
+                    k += 1;
+                }
+                dst[k..k + (mid - i)].copy_from_slice(&src[i..mid]);
+                k += mid - i;
+                dst[k..k + (end - j)].copy_from_slice(&src[j..end]);
+                start = end;
+            }
+        }
+        src_is_idx = !src_is_idx;
+        width *= 2;
+    }
+    if !src_is_idx {
+        idx.copy_from_slice(&buf);
+    }
+    Ok(())
+}
+
+/// Sorts `items` in place by `keys` (field, descending).
+pub fn sort_items<'py>(py: Python<'py>, items: &mut Vec<Bound<'py, PyAny>>, keys: &[(Py<PyString>, bool)]) -> PyResult<()> {
+    if keys.is_empty() || items.len() < 2 {
+        return Ok(());
+    }
+    let mut raw: Vec<Vec<Option<Bound<'py, PyAny>>>> = Vec::with_capacity(keys.len());
+    for (field, _) in keys {
+        let field = field.bind(py);
+        let mut col = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            col.push(lookup(item, field)?.filter(|v| !v.is_none()));
+        }
+        raw.push(col);
+    }
+    let columns: Vec<(Column<'_, 'py>, bool)> =
+        raw.iter().zip(keys).map(|(values, (_, desc))| (column(values), *desc)).collect();
+    let mut idx: Vec<usize> = (0..items.len()).collect();
+    let mut cmp = |a: usize, b: usize| -> PyResult<Ordering> {
+        for (col, desc) in &columns {
+            let ord = match col {
+                Column::Native(v) => match (is_null(v[a]), is_null(v[b])) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => return Ok(Ordering::Greater),
+                    (false, true) => return Ok(Ordering::Less),
+                    // Total here: NaN counts as null, and the column holds one kind.
+                    _ => cmp_native(v[a], v[b]).ok().flatten().unwrap_or(Ordering::Equal),
+                },
+                Column::Python(v) => match (v[a], v[b]) {
+                    (None, None) => Ordering::Equal,
+                    (None, Some(_)) => return Ok(Ordering::Greater),
+                    (Some(_), None) => return Ok(Ordering::Less),
+                    (Some(x), Some(y)) => py_order(x, y)?,
+                },
+            };
+            let ord = if *desc { ord.reverse() } else { ord };
+            if ord != Ordering::Equal {
+                return Ok(ord);
+            }
+        }
+        Ok(Ordering::Equal)
+    };
+    if columns.iter().all(|(c, _)| matches!(c, Column::Native(_))) {
+        // Infallible and total: std's stable sort (adaptive on presorted runs).
+        idx.sort_by(|&a, &b| cmp(a, b).unwrap_or(Ordering::Equal));
+    } else {
+        try_merge_sort(&mut idx, &mut cmp)?;
+    }
+    let sorted: Vec<Bound<'py, PyAny>> = idx.iter().map(|&i| items[i].clone()).collect();
+    *items = sorted;
+    Ok(())
+}
+
+/// Filters then sorts `items` (any iterable of mappings) into a new list.
+pub fn apply<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyAny>,
+    conds: &[Cond],
+    keys: &[(Py<PyString>, bool)],
+) -> PyResult<Bound<'py, PyList>> {
+    let fields: Vec<Bound<'py, PyString>> = conds.iter().map(|c| c.field.bind(py).clone()).collect();
+    let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
+    let mut buf = String::new();
+    let mut keep = |item: Bound<'py, PyAny>, out: &mut Vec<Bound<'py, PyAny>>| -> PyResult<()> {
+        for (cond, field) in conds.iter().zip(&fields) {
+            let v = lookup(&item, field)?;
+            if !cond.matches(v.as_ref(), &mut buf)? {
+                return Ok(());
+            }
+        }
+        out.push(item);
+        Ok(())
+    };
+    if let Ok(list) = items.cast::<PyList>() {
+        out.reserve(list.len());
+        for item in list.iter() {
+            keep(item, &mut out)?;
+        }
+    } else {
+        for item in items.try_iter()? {
+            keep(item?, &mut out)?;
+        }
+    }
+    sort_items(py, &mut out, keys)?;
+    PyList::new(py, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_float_exact() {
+        assert_eq!(cmp_int_float(1, 1.0), Some(Ordering::Equal));
+        assert_eq!(cmp_int_float(1, 1.5), Some(Ordering::Less));
+        assert_eq!(cmp_int_float(-1, -1.5), Some(Ordering::Greater));
+        assert_eq!(cmp_int_float(-2, -1.5), Some(Ordering::Less));
+        // 2^53 + 1 is not a float: Python says 2**53 + 1 > 2.0**53.
+        assert_eq!(cmp_int_float((1 << 53) + 1, 9_007_199_254_740_992.0), Some(Ordering::Greater));
+        assert_eq!(cmp_int_float(i64::MAX, 9.223372036854776e18), Some(Ordering::Less));
+        assert_eq!(cmp_int_float(i64::MIN, -9.223372036854776e18), Some(Ordering::Equal));
+        assert_eq!(cmp_int_float(0, f64::INFINITY), Some(Ordering::Less));
+        assert_eq!(cmp_int_float(0, f64::NEG_INFINITY), Some(Ordering::Greater));
+        assert_eq!(cmp_int_float(0, f64::NAN), None);
+        assert_eq!(cmp_int_float(0, -0.0), Some(Ordering::Equal));
+    }
+
+    #[test]
+    fn merge_sort_is_stable_and_stops_on_error() {
+        let keys = [3, 1, 2, 1, 3, 0, 2, 1];
+        for n in 0..=keys.len() {
+            let mut idx: Vec<usize> = (0..n).collect();
+            try_merge_sort::<()>(&mut idx, &mut |a, b| Ok(keys[a].cmp(&keys[b]))).unwrap();
+            let mut expected: Vec<usize> = (0..n).collect();
+            expected.sort_by_key(|&i| keys[i]);
+            assert_eq!(idx, expected);
+        }
+        let mut idx: Vec<usize> = (0..8).collect();
+        assert_eq!(try_merge_sort(&mut idx, &mut |_, _| Err("boom")), Err("boom"));
+    }
+
+    #[test]
+    fn ops_parse() {
+        for name in ["eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "icontains", "startswith", "endswith", "isnull"] {
+            assert!(Op::parse(name).is_some(), "{name}");
+        }
+        assert_eq!(Op::parse("regex"), None);
+    }
+}
