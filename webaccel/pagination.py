@@ -471,6 +471,10 @@ class FilterSet:
             raise FilterError(
                 f"{name}: value of {len(value)} characters is longer than {self.max_value_length}"
             )
+        if "\x00" in value:
+            # PostgreSQL refuses NUL in text, and sqlite's LIKE stops at it (a pattern "%\x00"
+            # would match every row): refused for every backend alike.
+            raise FilterError(f"{name}: value contains a NUL character")
 
     def _parse_sort(self, text: str, *, limit: bool = True) -> list[SortKey]:
         keys: list[SortKey] = []
@@ -538,6 +542,8 @@ class FilterSet:
             if name == self.sort_param:
                 self._check_length(name, text)
                 keys = self._parse_sort(text)
+                if not keys:  # "sort=" asks for nothing: the default applies
+                    continue
                 sort = keys if sort is None else sort + keys
                 if len(sort) > self.max_sort_keys:
                     raise FilterError(f"more than {self.max_sort_keys} sort keys")
@@ -561,18 +567,22 @@ class FilterSet:
                     f"{name}: operator {op!r} is not allowed on {field_name!r} "
                     f"(allowed: {', '.join(field.allowed())})"
                 )
-            self._check_length(name, text)
             if len(conditions) >= self.max_filters:
                 raise FilterError(f"more than {self.max_filters} filters")
             value: Any
             if op == "in":
-                items = text.split(",") if text else []
+                # The length limit applies to each item of the list.
+                items = text.split(",", self.max_in_items) if text else []
                 if len(items) > self.max_in_items:
                     raise FilterError(f"{name}: more than {self.max_in_items} items")
+                for item in items:
+                    self._check_length(name, item)
                 value = tuple(self.convert(name, field, item) for item in items)
             elif op == "isnull":
+                self._check_length(name, text)
                 value = self.convert(name, Field("bool"), text)
             else:
+                self._check_length(name, text)
                 value = self.convert(name, field, text)
             conditions.append(Condition(field_name, op, value))
         keys = self.default_sort if sort is None else tuple(sort)

@@ -315,9 +315,11 @@ impl CursorCodec {
             if pair.len() != 2 {
                 return Err(PaginationError::CursorBadPayload.into());
             }
-            let direction = match pair.get_item(0)?.extract::<i64>() {
-                Ok(0) => "next",
-                Ok(1) => "prev",
+            let code = pair.get_item(0)?;
+            let code = code.cast_exact::<PyInt>().ok().and_then(|i| i.extract::<i64>().ok());
+            let direction = match code {
+                Some(0) => "next",
+                Some(1) => "prev",
                 _ => return Err(PaginationError::CursorBadPayload.into()),
             };
             PyTuple::new(
