@@ -17,3 +17,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 LANGUAGE_CODE = "en"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+# pagination: a test app with one model, on an in-memory sqlite database.
+INSTALLED_APPS += ["tests.django.pagination_app"]
+DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}

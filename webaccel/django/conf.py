@@ -44,6 +44,12 @@ class WebAccelSettings:
     """``JsonResponse`` writes NaN and Infinity as ``null`` instead of raising
     ``webaccel.json.JSONEncodeError`` (a ``ValueError``)."""
 
+    # pagination
+    PAGINATION_PAGE_SIZE: int = 20
+    """Page size of ``webaccel.django.pagination.paginate`` when the request gives none."""
+    PAGINATION_MAX_PAGE_SIZE: int | None = 100
+    """Larger requested page sizes are clamped to this (``None``: no maximum)."""
+
 
 DEFAULTS: Mapping[str, Any] = types.MappingProxyType(
     {field.name: field.default for field in dataclasses.fields(WebAccelSettings)}
