@@ -9,6 +9,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from webaccel.flask.json import WebAccelJSONProvider
+from webaccel.flask.pagination import check_config as _check_pagination_config
 
 __all__ = ["CONFIG_DEFAULTS", "WebAccel"]
 
@@ -23,6 +24,10 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_JSON_COMPACT": None,
         # Write NaN/Infinity as null instead of raising JSONEncodeError.
         "WEBACCEL_JSON_NAN_AS_NULL": False,
+        # pagination: webaccel.flask.pagination's default page size, and the maximum larger
+        # requested sizes are clamped to (None: no maximum).
+        "WEBACCEL_PAGINATION_PAGE_SIZE": 20,
+        "WEBACCEL_PAGINATION_MAX_PAGE_SIZE": 100,
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -70,6 +75,7 @@ class WebAccel:
         for key, value in CONFIG_DEFAULTS.items():
             app.config.setdefault(key, value)
         _check_config(app.config)
+        _check_pagination_config(app.config)
         if app.config["WEBACCEL_JSON"]:
             app.json = self._make_json_provider(app)
         app.extensions["webaccel"] = self
