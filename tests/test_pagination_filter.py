@@ -97,14 +97,17 @@ FLOATS = st.floats(-6, 6).map(lambda f: round(f, 1)) | st.floats(allow_infinity=
     [float(2**53), -0.0, 0.0, float("nan")])
 TEXT = st.text(alphabet="aAbBzZ éÉßİΣσς_%!\u0130\u2126", max_size=5) | st.text(max_size=4)
 DATES = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2020, 1, 10))
-DATETIMES = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2020, 1, 2),
-                         timezones=st.just(UTC))
+OFFSETS = st.sampled_from([UTC, dt.timezone(dt.timedelta(hours=2)), dt.timezone(dt.timedelta(hours=-5, minutes=-30))])
+DATETIMES = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2020, 1, 2), timezones=st.just(UTC))
+AWARE = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2020, 1, 2), timezones=OFFSETS)
+NAIVE = st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31))
 COLUMNS = {
     "i": INTS | st.booleans(),
     "f": FLOATS | st.integers(-6, 6),
     "s": TEXT,
     "d": DATES,
-    "t": DATETIMES,
+    "t": AWARE,
+    "n": NAIVE | st.dates(),
     "x": st.decimals(-5, 5, places=1) | st.integers(-5, 5) | st.sampled_from([2**65, -(2**65)]),
 }
 
@@ -131,6 +134,7 @@ OPS_FOR = {
     "s": ["eq", "ne", "lt", "gte", "in", "contains", "icontains", "startswith", "endswith", "isnull"],
     "d": ["eq", "ne", "lt", "lte", "gt", "gte", "in", "isnull"],
     "t": ["eq", "ne", "lt", "gte", "in", "isnull"],
+    "n": ["eq", "ne", "in", "isnull"],
     "x": ["eq", "ne", "lt", "gt", "in", "isnull"],
 }
 
@@ -608,3 +612,35 @@ def test_sql_shapes() -> None:
         spec.to_sql("percent")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="quote_char"):
         spec.to_sql(quote_char="[")
+
+
+def test_dates_and_datetimes_compare_as_python_compares_them() -> None:
+    from zoneinfo import ZoneInfo
+
+    plus2 = dt.timezone(dt.timedelta(hours=2))
+    values = [
+        dt.datetime(2020, 1, 1, 12, tzinfo=UTC), dt.datetime(2020, 1, 1, 13, tzinfo=plus2),
+        dt.datetime(2020, 1, 1, 11, 59, 59, 999999, tzinfo=UTC), dt.datetime(2020, 1, 1, 10, 0, 0, 1, tzinfo=UTC),
+    ]
+    items = [{"t": v} for v in values]
+    for op in ("eq", "ne", "lt", "lte", "gt", "gte"):
+        for x in values:
+            assert same(engine(items, [("t", op, x)], []), ref_apply(items, [("t", op, x)], []))
+    for desc in (False, True):
+        assert same(engine(items, [], [("t", desc)]), ref_apply(items, [], [("t", desc)]))
+    # naive and aware: never equal, not orderable (Python's TypeError)
+    naive = dt.datetime(2020, 1, 1, 12)
+    assert engine(items, [("t", "eq", naive)], []) == []
+    with pytest.raises(TypeError):
+        engine(items, [("t", "lt", naive)], [])
+    with pytest.raises(TypeError):
+        engine(items + [{"t": naive}], [], [("t", False)])
+    # a date is not a datetime
+    assert engine([{"t": dt.date(2020, 1, 1)}], [("t", "eq", dt.datetime(2020, 1, 1))], []) == []
+    # zoneinfo: same-zone datetimes compare by wall time in Python (the fold is ignored); the
+    # engine leaves them to Python
+    paris = ZoneInfo("Europe/Paris")
+    fold = [{"t": dt.datetime(2021, 10, 31, 2, 30, fold=f, tzinfo=paris)} for f in (1, 0)]
+    assert same(engine(fold, [], [("t", False)]), ref_apply(fold, [], [("t", False)]))
+    mixed = fold + [{"t": dt.datetime(2021, 10, 31, 0, 45, tzinfo=UTC)}]
+    assert same(engine(mixed, [], [("t", True)]), ref_apply(mixed, [], [("t", True)]))

@@ -14,7 +14,10 @@ use pyo3::basic::CompareOp;
 use pyo3::exceptions::PyKeyError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+use pyo3::types::{
+    PyBool, PyDate, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict, PyFloat, PyInt, PyList, PyString,
+    PyTimeAccess, PyTzInfo, PyTzInfoAccess,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -52,14 +55,64 @@ impl Op {
     }
 }
 
-/// A value as the engine sees it. `Other` means "ask Python".
+/// A value as the engine sees it. `Other` means "ask Python". Dates and datetimes are counted
+/// in days / microseconds; naive and aware datetimes are different kinds (Python refuses to
+/// order one against the other, and they are never equal).
 #[derive(Debug, Clone, Copy)]
 pub enum Native<'a> {
     Null,
     Int(i64),
     Float(f64),
     Str(&'a str),
+    Date(i64),
+    Naive(i64),
+    Aware(i64),
     Other,
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn micros(dt: &Bound<'_, PyDateTime>) -> i64 {
+    let days = days_from_civil(i64::from(dt.get_year()), i64::from(dt.get_month()), i64::from(dt.get_day()));
+    let secs = days * 86_400
+        + i64::from(dt.get_hour()) * 3600
+        + i64::from(dt.get_minute()) * 60
+        + i64::from(dt.get_second());
+    secs * 1_000_000 + i64::from(dt.get_microsecond())
+}
+
+/// A datetime's key: naive, or aware with a fixed offset (`timezone.utc` or another
+/// `datetime.timezone`), where comparing instants is what Python does. Other tzinfos (zoneinfo:
+/// same-zone comparisons use wall time) are left to Python.
+fn datetime_key<'a>(dt: &Bound<'_, PyDateTime>) -> Native<'a> {
+    let local = micros(dt);
+    let Some(tz) = dt.get_tzinfo() else { return Native::Naive(local) };
+    let py = dt.py();
+    let Ok(utc) = PyTzInfo::utc(py) else { return Native::Other };
+    if tz.is(&*utc) {
+        return Native::Aware(local);
+    }
+    // Exactly datetime.timezone (UTC's own class): a fixed offset.
+    if !tz.get_type().is(utc.get_type()) {
+        return Native::Other;
+    }
+    match tz.call_method1(intern!(py, "utcoffset"), (py.None(),)).and_then(|o| Ok(o.cast_into::<PyDelta>()?)) {
+        Ok(off) => {
+            let off = (i64::from(off.get_days()) * 86_400 + i64::from(off.get_seconds())) * 1_000_000
+                + i64::from(off.get_microseconds());
+            Native::Aware(local - off)
+        }
+        Err(_) => Native::Other,
+    }
 }
 
 /// Exact comparison of an i64 with an f64, as Python compares int with float (no rounding of
@@ -92,6 +145,9 @@ pub fn cmp_native(a: Native<'_>, b: Native<'_>) -> Result<Option<Ordering>, ()> 
         (Native::Int(x), Native::Float(y)) => cmp_int_float(x, y),
         (Native::Float(x), Native::Int(y)) => cmp_int_float(y, x).map(Ordering::reverse),
         (Native::Str(x), Native::Str(y)) => Some(x.cmp(y)), // UTF-8 order is code point order
+        (Native::Date(x), Native::Date(y)) | (Native::Naive(x), Native::Naive(y)) | (Native::Aware(x), Native::Aware(y)) => {
+            Some(x.cmp(&y))
+        }
         _ => return Err(()),
     })
 }
@@ -111,6 +167,10 @@ pub fn classify<'a>(v: &'a Bound<'_, PyAny>) -> Native<'a> {
         Native::Float(f.value())
     } else if let Ok(b) = v.cast_exact::<PyBool>() {
         Native::Int(i64::from(b.is_true()))
+    } else if let Ok(dt) = v.cast_exact::<PyDateTime>() {
+        datetime_key(dt)
+    } else if let Ok(d) = v.cast_exact::<PyDate>() {
+        Native::Date(days_from_civil(i64::from(d.get_year()), i64::from(d.get_month()), i64::from(d.get_day())))
     } else {
         Native::Other
     }
@@ -127,6 +187,9 @@ enum LitKind {
     Int(i64),
     Float(f64),
     Str(String),
+    Date(i64),
+    Naive(i64),
+    Aware(i64),
     Other,
 }
 
@@ -137,6 +200,9 @@ impl Lit {
             Native::Int(i) => LitKind::Int(i),
             Native::Float(f) => LitKind::Float(f),
             Native::Str(s) => LitKind::Str(s.to_owned()),
+            Native::Date(d) => LitKind::Date(d),
+            Native::Naive(t) => LitKind::Naive(t),
+            Native::Aware(t) => LitKind::Aware(t),
             Native::Other => LitKind::Other,
         };
         Lit { obj: v.clone().unbind(), kind }
@@ -148,6 +214,9 @@ impl Lit {
             LitKind::Int(i) => Native::Int(*i),
             LitKind::Float(f) => Native::Float(*f),
             LitKind::Str(s) => Native::Str(s),
+            LitKind::Date(d) => Native::Date(*d),
+            LitKind::Naive(t) => Native::Naive(*t),
+            LitKind::Aware(t) => Native::Aware(*t),
             LitKind::Other => Native::Other,
         }
     }
@@ -284,17 +353,23 @@ fn is_null(n: Native<'_>) -> bool {
 fn column<'a, 'py>(values: &'a [Option<Bound<'py, PyAny>>]) -> Column<'a, 'py> {
     let natives: Vec<Native<'a>> =
         values.iter().map(|v| v.as_ref().map_or(Native::Null, |v| classify(v))).collect();
-    let (mut nums, mut strs) = (false, false);
+    // One family per column (numbers, str, dates, naive or aware datetimes), else Python decides
+    // (and raises TypeError where it would).
+    let mut family = 0u8;
     for n in &natives {
-        match n {
-            Native::Int(_) | Native::Float(_) => nums = true,
-            Native::Str(_) => strs = true,
-            Native::Null => {}
-            Native::Other => return Column::Python(values.iter().map(Option::as_ref).collect()),
+        let f = match n {
+            Native::Null => continue,
+            Native::Int(_) | Native::Float(_) => 1,
+            Native::Str(_) => 2,
+            Native::Date(_) => 3,
+            Native::Naive(_) => 4,
+            Native::Aware(_) => 5,
+            Native::Other => 0,
+        };
+        if f == 0 || (family != 0 && family != f) {
+            return Column::Python(values.iter().map(Option::as_ref).collect());
         }
-    }
-    if nums && strs {
-        return Column::Python(values.iter().map(Option::as_ref).collect());
+        family = f;
     }
     Column::Native(natives)
 }
@@ -355,6 +430,99 @@ pub fn try_merge_sort<E>(idx: &mut [usize], cmp: &mut impl FnMut(usize, usize) -
     Ok(())
 }
 
+/// Native sort keys of one row against another's, key by key: nulls (None, missing, NaN) last
+/// whatever the direction, the others compared natively and reversed for descending keys.
+#[inline]
+fn cmp_rows(x: &[Native<'_>], y: &[Native<'_>], desc: &[bool]) -> Ordering {
+    for ((a, b), d) in x.iter().zip(y).zip(desc) {
+        let ord = match (*a, *b) {
+            (Native::Null, Native::Null) => continue,
+            (Native::Null, _) => return Ordering::Greater,
+            (_, Native::Null) => return Ordering::Less,
+            (Native::Str(p), Native::Str(q)) => p.cmp(q),
+            (Native::Int(p), Native::Int(q)) => p.cmp(&q),
+            (Native::Float(p), Native::Float(q)) => p.partial_cmp(&q).unwrap_or(Ordering::Equal),
+            (Native::Int(p), Native::Float(q)) => cmp_int_float(p, q).unwrap_or(Ordering::Equal),
+            (Native::Float(p), Native::Int(q)) => cmp_int_float(q, p).map_or(Ordering::Equal, Ordering::reverse),
+            (Native::Date(p), Native::Date(q)) | (Native::Naive(p), Native::Naive(q)) | (Native::Aware(p), Native::Aware(q)) => {
+                p.cmp(&q)
+            }
+            // Not reached: such columns take the Python path.
+            _ => Ordering::Equal,
+        };
+        if ord != Ordering::Equal {
+            return if *d { ord.reverse() } else { ord };
+        }
+    }
+    Ordering::Equal
+}
+
+/// A sort key packed for a fast comparison: ints and floats as order-preserving u64 (a column
+/// holds one kind), strings as they are.
+#[derive(Clone, Copy)]
+enum Packed<'a> {
+    Null,
+    U(u64),
+    S(&'a str),
+}
+
+fn pack<'a>(n: Native<'a>) -> Option<Packed<'a>> {
+    Some(match n {
+        Native::Null => Packed::Null,
+        Native::Int(i) | Native::Date(i) | Native::Naive(i) | Native::Aware(i) => Packed::U((i as u64) ^ (1 << 63)),
+        Native::Float(f) => {
+            // -0.0 == 0.0 in Python: one key for both. Negative floats order reversed in bits.
+            let bits = if f == 0.0 { 0.0f64.to_bits() } else { f.to_bits() };
+            Packed::U(if bits >> 63 == 1 { !bits } else { bits | (1 << 63) })
+        }
+        Native::Str(s) => Packed::S(s),
+        Native::Other => return None,
+    })
+}
+
+/// The row order for `K` keys packed next to the row index, or `None` when a column mixes ints
+/// and floats (their exact comparison does not fit one u64).
+fn sort_packed<const K: usize>(flat: &[Native<'_>], desc: &[bool]) -> Option<Vec<usize>> {
+    let n = flat.len() / K;
+    // Per column: 1 int seen, 2 float seen.
+    let mut kinds = [0u8; K];
+    for (i, v) in flat.iter().enumerate() {
+        match v {
+            Native::Int(_) => kinds[i % K] |= 1,
+            Native::Float(_) => kinds[i % K] |= 2,
+            _ => {}
+        }
+    }
+    if kinds.iter().any(|&m| m == 3) {
+        return None;
+    }
+    let mut rows: Vec<([Packed<'_>; K], usize)> = Vec::with_capacity(n);
+    for (i, chunk) in flat.chunks_exact(K).enumerate() {
+        let mut keys = [Packed::Null; K];
+        for (slot, v) in keys.iter_mut().zip(chunk) {
+            *slot = pack(*v)?;
+        }
+        rows.push((keys, i));
+    }
+    rows.sort_by(|(x, _), (y, _)| {
+        for j in 0..K {
+            let ord = match (x[j], y[j]) {
+                (Packed::Null, Packed::Null) => continue,
+                (Packed::Null, _) => return Ordering::Greater,
+                (_, Packed::Null) => return Ordering::Less,
+                (Packed::U(a), Packed::U(b)) => a.cmp(&b),
+                (Packed::S(a), Packed::S(b)) => a.cmp(b),
+                _ => Ordering::Equal, // not reached: a column holds one kind
+            };
+            if ord != Ordering::Equal {
+                return if desc[j] { ord.reverse() } else { ord };
+            }
+        }
+        Ordering::Equal
+    });
+    Some(rows.into_iter().map(|(_, i)| i).collect())
+}
+
 /// Sorts `items` in place by `keys` (field, descending).
 pub fn sort_items<'py>(py: Python<'py>, items: &mut Vec<Bound<'py, PyAny>>, keys: &[(Py<PyString>, bool)]) -> PyResult<()> {
     if keys.is_empty() || items.len() < 2 {
@@ -371,35 +539,56 @@ pub fn sort_items<'py>(py: Python<'py>, items: &mut Vec<Bound<'py, PyAny>>, keys
     }
     let columns: Vec<(Column<'_, 'py>, bool)> =
         raw.iter().zip(keys).map(|(values, (_, desc))| (column(values), *desc)).collect();
-    let mut idx: Vec<usize> = (0..items.len()).collect();
-    let mut cmp = |a: usize, b: usize| -> PyResult<Ordering> {
-        for (col, desc) in &columns {
-            let ord = match col {
-                Column::Native(v) => match (is_null(v[a]), is_null(v[b])) {
-                    (true, true) => Ordering::Equal,
-                    (true, false) => return Ok(Ordering::Greater),
-                    (false, true) => return Ok(Ordering::Less),
-                    // Total here: NaN counts as null, and the column holds one kind.
-                    _ => cmp_native(v[a], v[b]).ok().flatten().unwrap_or(Ordering::Equal),
-                },
-                Column::Python(v) => match (v[a], v[b]) {
-                    (None, None) => Ordering::Equal,
-                    (None, Some(_)) => return Ok(Ordering::Greater),
-                    (Some(_), None) => return Ok(Ordering::Less),
-                    (Some(x), Some(y)) => py_order(x, y)?,
-                },
-            };
-            let ord = if *desc { ord.reverse() } else { ord };
-            if ord != Ordering::Equal {
-                return Ok(ord);
+    let n = items.len();
+    let mut idx: Vec<usize> = (0..n).collect();
+    if columns.iter().all(|(c, _)| matches!(c, Column::Native(_))) {
+        // Every key natively comparable: a total order (NaN counts as null, each column holds
+        // one kind), so std's stable sort (adaptive on presorted runs) over rows whose keys
+        // sit next to each other.
+        let k = columns.len();
+        let desc: Vec<bool> = columns.iter().map(|(_, d)| *d).collect();
+        let mut flat: Vec<Native<'_>> = Vec::with_capacity(n * k);
+        for i in 0..n {
+            for (col, _) in &columns {
+                if let Column::Native(v) = col {
+                    flat.push(if is_null(v[i]) { Native::Null } else { v[i] });
+                }
             }
         }
-        Ok(Ordering::Equal)
-    };
-    if columns.iter().all(|(c, _)| matches!(c, Column::Native(_))) {
-        // Infallible and total: std's stable sort (adaptive on presorted runs).
-        idx.sort_by(|&a, &b| cmp(a, b).unwrap_or(Ordering::Equal));
+        let packed = match k {
+            1 => sort_packed::<1>(&flat, &desc),
+            2 => sort_packed::<2>(&flat, &desc),
+            3 => sort_packed::<3>(&flat, &desc),
+            _ => None,
+        };
+        match packed {
+            Some(order) => idx = order,
+            None => idx.sort_by(|&a, &b| cmp_rows(&flat[a * k..a * k + k], &flat[b * k..b * k + k], &desc)),
+        }
     } else {
+        let mut cmp = |a: usize, b: usize| -> PyResult<Ordering> {
+            for (col, desc) in &columns {
+                let ord = match col {
+                    Column::Native(v) => match (is_null(v[a]), is_null(v[b])) {
+                        (true, true) => Ordering::Equal,
+                        (true, false) => return Ok(Ordering::Greater),
+                        (false, true) => return Ok(Ordering::Less),
+                        _ => cmp_rows(&[v[a]], &[v[b]], &[false]),
+                    },
+                    Column::Python(v) => match (v[a], v[b]) {
+                        (None, None) => Ordering::Equal,
+                        (None, Some(_)) => return Ok(Ordering::Greater),
+                        (Some(_), None) => return Ok(Ordering::Less),
+                        (Some(x), Some(y)) => py_order(x, y)?,
+                    },
+                };
+                let ord = if *desc { ord.reverse() } else { ord };
+                if ord != Ordering::Equal {
+                    return Ok(ord);
+                }
+            }
+            Ok(Ordering::Equal)
+        };
         try_merge_sort(&mut idx, &mut cmp)?;
     }
     let sorted: Vec<Bound<'py, PyAny>> = idx.iter().map(|&i| items[i].clone()).collect();
@@ -414,6 +603,12 @@ pub fn apply<'py>(
     conds: &[Cond],
     keys: &[(Py<PyString>, bool)],
 ) -> PyResult<Bound<'py, PyList>> {
+    if conds.is_empty() && keys.is_empty() {
+        // Nothing to do but copy (a list's slice copies its pointers in one go).
+        if let Ok(list) = items.cast::<PyList>() {
+            return list.get_slice(0, list.len()).cast_into::<PyList>().map_err(PyErr::from);
+        }
+    }
     let fields: Vec<Bound<'py, PyString>> = conds.iter().map(|c| c.field.bind(py).clone()).collect();
     let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
     let mut buf = String::new();
@@ -428,7 +623,7 @@ pub fn apply<'py>(
         Ok(())
     };
     if let Ok(list) = items.cast::<PyList>() {
-        out.reserve(list.len());
+        out.reserve(if conds.is_empty() { list.len() } else { list.len() / 8 });
         for item in list.iter() {
             keep(item, &mut out)?;
         }
@@ -473,6 +668,28 @@ mod tests {
         }
         let mut idx: Vec<usize> = (0..8).collect();
         assert_eq!(try_merge_sort(&mut idx, &mut |_, _| Err("boom")), Err("boom"));
+    }
+
+    #[test]
+    fn packed_floats_and_ints_keep_their_order() {
+        let floats = [f64::NEG_INFINITY, -1e300, -2.5, -1.0, -1e-300, -0.0, 0.0, 1e-300, 1.0, 2.5, 1e300, f64::INFINITY];
+        let keys: Vec<u64> = floats.iter().map(|&f| match pack(Native::Float(f)) { Some(Packed::U(u)) => u, _ => 0 }).collect();
+        for w in keys.windows(2) {
+            assert!(w[0] <= w[1]);
+        }
+        assert_eq!(keys[5], keys[6]); // -0.0 == 0.0
+        let ints = [i64::MIN, -1, 0, 1, i64::MAX];
+        let keys: Vec<u64> = ints.iter().map(|&i| match pack(Native::Int(i)) { Some(Packed::U(u)) => u, _ => 0 }).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(1, 1, 1), -719_162);
+        assert_eq!(days_from_civil(9999, 12, 31), 2_932_896);
+        assert_eq!(days_from_civil(2024, 2, 29) + 1, days_from_civil(2024, 3, 1));
     }
 
     #[test]
