@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import decimal
 import hashlib
 import hmac
 import json
@@ -43,6 +44,7 @@ def _rows(n: int) -> list[dict[str, Any]]:
             "price": round(rnd.uniform(0, 100), 2),
             "qty": rnd.randrange(1000),
             "created": start + dt.timedelta(seconds=rnd.randrange(10**7)),
+            "cost": decimal.Decimal(rnd.randrange(10**6)) / 100,
         }
         for i in range(n)
     ]
@@ -50,7 +52,7 @@ def _rows(n: int) -> list[dict[str, Any]]:
 
 FILTERS = FilterSet(
     {"id": "int", "name": "str", "status": Field("str", operators=("eq", "in")), "price": "float",
-     "qty": "int", "created": "datetime"},
+     "qty": "int", "created": "datetime", "cost": "float"},
 )
 
 
@@ -84,9 +86,14 @@ def _apply_cases(rows: list[dict[str, Any]], label: str) -> list[Case]:
             ),
         ),
         (
-            "sort by a datetime (compared by Python): -created",
+            "sort by an aware datetime: -created",
             "sort=-created",
             lambda items: sorted(items, key=lambda d: d["created"], reverse=True),
+        ),
+        (
+            "sort by a Decimal (compared by Python): cost",
+            "sort=cost",
+            lambda items: sorted(items, key=lambda d: d["cost"]),
         ),
     ]
     for title, query, python in specs:
@@ -199,8 +206,9 @@ def tables(quick: bool) -> list[Table]:
             peer="python",
             notes=["webaccel: the spec parsed once from the query string (parsing is not timed); "
                    "the same dict objects come back in the same order as the Python code's",
-                   "the datetime row: values the engine does not compare natively (dates, Decimals) go "
-                   "through Python's own comparison, so it gains little there"],
+                   "ints, floats, str, dates and datetimes (UTC or fixed offsets) compare natively; other "
+                   "values (the Decimal row; zoneinfo datetimes, enums...) through Python's `<`, called "
+                   "from Rust: slower than `sorted`, which compares precomputed keys"],
         ),
         Table(
             "pagination.Paginator",

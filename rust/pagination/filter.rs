@@ -138,7 +138,7 @@ pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
 }
 
 /// Native comparison: `Ok(None)` is "unordered" (NaN), `Err(())` is "not natively comparable".
-pub fn cmp_native(a: Native<'_>, b: Native<'_>) -> Result<Option<Ordering>, ()> {
+fn cmp_native(a: Native<'_>, b: Native<'_>) -> Result<Option<Ordering>, ()> {
     Ok(match (a, b) {
         (Native::Int(x), Native::Int(y)) => Some(x.cmp(&y)),
         (Native::Float(x), Native::Float(y)) => x.partial_cmp(&y),
@@ -387,7 +387,9 @@ fn py_order(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<Ordering> {
 
 /// Stable merge sort with a comparison that may fail (Python's `<` can raise, or not be a total
 /// order, where std's sort is allowed to panic). Stops at the first error.
-pub fn try_merge_sort<E>(idx: &mut [usize], cmp: &mut impl FnMut(usize, usize) -> Result<Ordering, E>) -> Result<(), E> {
+/// `less(a, b)` is "a sorts strictly before b" (one Python `<` per comparison on the last key,
+/// as list.sort asks).
+pub fn try_merge_sort<E>(idx: &mut [usize], less: &mut impl FnMut(usize, usize) -> Result<bool, E>) -> Result<(), E> {
     let n = idx.len();
     if n < 2 {
         return Ok(());
@@ -406,7 +408,7 @@ pub fn try_merge_sort<E>(idx: &mut [usize], cmp: &mut impl FnMut(usize, usize) -
                 let (mut i, mut j, mut k) = (start, mid, start);
                 while i < mid && j < end {
                     // Take from the right only when strictly smaller: stability.
-                    if cmp(src[j], src[i])? == Ordering::Less {
+                    if less(src[j], src[i])? {
                         dst[k] = src[j];
                         j += 1;
                     } else {
@@ -493,7 +495,7 @@ fn sort_packed<const K: usize>(flat: &[Native<'_>], desc: &[bool]) -> Option<Vec
             _ => {}
         }
     }
-    if kinds.iter().any(|&m| m == 3) {
+    if kinds.contains(&3) {
         return None;
     }
     let mut rows: Vec<([Packed<'_>; K], usize)> = Vec::with_capacity(n);
@@ -566,30 +568,36 @@ pub fn sort_items<'py>(py: Python<'py>, items: &mut Vec<Bound<'py, PyAny>>, keys
             None => idx.sort_by(|&a, &b| cmp_rows(&flat[a * k..a * k + k], &flat[b * k..b * k + k], &desc)),
         }
     } else {
-        let mut cmp = |a: usize, b: usize| -> PyResult<Ordering> {
-            for (col, desc) in &columns {
+        let last = columns.len() - 1;
+        let mut less = |a: usize, b: usize| -> PyResult<bool> {
+            for (j, (col, desc)) in columns.iter().enumerate() {
                 let ord = match col {
                     Column::Native(v) => match (is_null(v[a]), is_null(v[b])) {
                         (true, true) => Ordering::Equal,
-                        (true, false) => return Ok(Ordering::Greater),
-                        (false, true) => return Ok(Ordering::Less),
-                        _ => cmp_rows(&[v[a]], &[v[b]], &[false]),
+                        (true, false) => return Ok(false),
+                        (false, true) => return Ok(true),
+                        _ => cmp_rows(&[v[a]], &[v[b]], &[*desc]),
                     },
                     Column::Python(v) => match (v[a], v[b]) {
                         (None, None) => Ordering::Equal,
-                        (None, Some(_)) => return Ok(Ordering::Greater),
-                        (Some(_), None) => return Ok(Ordering::Less),
-                        (Some(x), Some(y)) => py_order(x, y)?,
+                        (None, Some(_)) => return Ok(false),
+                        (Some(_), None) => return Ok(true),
+                        (Some(x), Some(y)) => {
+                            let (x, y) = if *desc { (y, x) } else { (x, y) };
+                            if j == last {
+                                return x.lt(y);
+                            }
+                            py_order(x, y)?
+                        }
                     },
                 };
-                let ord = if *desc { ord.reverse() } else { ord };
                 if ord != Ordering::Equal {
-                    return Ok(ord);
+                    return Ok(ord == Ordering::Less);
                 }
             }
-            Ok(Ordering::Equal)
+            Ok(false)
         };
-        try_merge_sort(&mut idx, &mut cmp)?;
+        try_merge_sort(&mut idx, &mut less)?;
     }
     let sorted: Vec<Bound<'py, PyAny>> = idx.iter().map(|&i| items[i].clone()).collect();
     *items = sorted;
@@ -661,7 +669,7 @@ mod tests {
         let keys = [3, 1, 2, 1, 3, 0, 2, 1];
         for n in 0..=keys.len() {
             let mut idx: Vec<usize> = (0..n).collect();
-            try_merge_sort::<()>(&mut idx, &mut |a, b| Ok(keys[a].cmp(&keys[b]))).unwrap();
+            try_merge_sort::<()>(&mut idx, &mut |a, b| Ok(keys[a] < keys[b])).unwrap();
             let mut expected: Vec<usize> = (0..n).collect();
             expected.sort_by_key(|&i| keys[i]);
             assert_eq!(idx, expected);
