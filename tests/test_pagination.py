@@ -439,3 +439,22 @@ def test_cursor_links_and_envelope() -> None:
         "items": [1], "page_size": 1, "next": "/i?cursor=n", "prev": None,
     }
     assert cursor_envelope([], page_size=5, prev_cursor="p")["prev"] == "p"
+
+
+def test_the_bench_module_runs_and_its_outputs_check_equal(tmp_path: Any) -> None:
+    # Every candidate's output is checked against the Python/Django code before timing; a wrong
+    # output makes the run fail (exit status 1). A smoke run: structure and correctness, not speed.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, str(root / "bench" / "run.py"), "--quick", "--only", "pagination"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for title in ("### pagination.FilterSpec.apply", "### pagination.Paginator",
+                  "### pagination.CursorCodec.encode", "### pagination.CursorCodec.decode"):
+        assert title in result.stdout
+    assert "failed" not in result.stdout
