@@ -585,10 +585,10 @@ class FilterSet:
                 self._check_length(name, text)
                 value = self.convert(name, field, text)
             conditions.append(Condition(field_name, op, value))
-        keys = self.default_sort if sort is None else tuple(sort)
-        if self.tiebreaker is not None and all(k.field != self.tiebreaker for k in keys):
-            keys = (*keys, SortKey(self.tiebreaker, False))
-        return FilterSpec(tuple(conditions), keys, self.fields)
+        order: tuple[SortKey, ...] = self.default_sort if sort is None else tuple(sort)
+        if self.tiebreaker is not None and all(k.field != self.tiebreaker for k in order):
+            order = (*order, SortKey(self.tiebreaker, False))
+        return FilterSpec(tuple(conditions), order, self.fields)
 
 
 SqlDialect = Literal["qmark", "format", "numeric", "named", "pyformat"]
@@ -631,6 +631,13 @@ class _Params:
         return self.named if self.dialect in ("named", "pyformat") else self.values
 
 
+def _django_models() -> Any:
+    # Imported on use: Django is optional.
+    import django.db.models  # type: ignore[import-untyped]
+
+    return django.db.models
+
+
 @dataclasses.dataclass(frozen=True)
 class FilterSpec:
     """What a request asked for: ``conditions`` (all must hold) and ``sort`` keys, checked
@@ -664,8 +671,7 @@ class FilterSpec:
 
     def to_django_q(self) -> Any:
         """The conditions as one ``django.db.models.Q``."""
-        from django.db.models import Q
-
+        Q = _django_models().Q
         q = Q()
         for c in self.conditions:
             path = self._lookup(c.field)
@@ -682,8 +688,7 @@ class FilterSpec:
 
     def django_ordering(self) -> list[Any]:
         """The sort keys as ``order_by`` expressions (NULLs last both ways, as in apply())."""
-        from django.db.models import F
-
+        F = _django_models().F
         return [
             F(self._lookup(k.field)).desc(nulls_last=True)
             if k.descending
