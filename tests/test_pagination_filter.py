@@ -301,6 +301,7 @@ def test_parse_the_documented_example() -> None:
     "params",
     [
         "sort=-created,name&status=active",
+        b"sort=-created,name&status=active",
         {"sort": "-created,name", "status": "active"},
         [("sort", "-created,name"), ("status", "active")],
         {"sort": ["-created,name"], "status": ["active"]},

@@ -346,14 +346,16 @@ class SortKey:
     descending: bool = False
 
 
-Params = Union[str, Mapping[str, Any], Iterable[tuple[str, str]]]
+Params = Union[str, bytes, Mapping[str, Any], Iterable[tuple[str, str]]]
 
 
 def _pairs(params: Params) -> list[tuple[str, str]]:
     """Query parameters as (name, value) pairs, repeated names kept: a query string, a
     multi-value mapping (Starlette's ``QueryParams``, Werkzeug's ``MultiDict``, Django's
     ``QueryDict``), a plain mapping or an iterable of pairs."""
-    if isinstance(params, (str, bytes)):
+    if isinstance(params, bytes):
+        params = params.decode("utf-8", "replace")
+    if isinstance(params, str):
         return [(str(k), str(v)) for k, v in parse_qsl(params, keep_blank_values=True)]
     multi_items = getattr(params, "multi_items", None)  # Starlette
     if callable(multi_items):
