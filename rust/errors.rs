@@ -50,6 +50,13 @@ pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
 pub static STORAGE_ERROR: ExcType = ExcType::new("StorageError");
 pub static STORAGE_CONFIG_ERROR: ExcType = ExcType::new("StorageConfigError");
 pub static RATE_LIMIT_ERROR: ExcType = ExcType::new("RateLimitError");
+// pagination
+pub static PAGINATION_ERROR: ExcType = ExcType::new("PaginationError");
+pub static PAGE_NOT_AN_INTEGER: ExcType = ExcType::new("PageNotAnInteger");
+pub static EMPTY_PAGE: ExcType = ExcType::new("EmptyPage");
+pub static INVALID_PAGE_SIZE: ExcType = ExcType::new("InvalidPageSize");
+pub static INVALID_CURSOR: ExcType = ExcType::new("InvalidCursor");
+pub static FILTER_ERROR: ExcType = ExcType::new("FilterError");
 
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.

@@ -9,6 +9,7 @@ pub mod http;
 pub mod json;
 pub mod ratelimit;
 pub mod store;
+pub mod pagination;
 
 /// The module does not need the GIL: every piece of shared state is `Send + Sync`.
 #[pymodule(gil_used = false)]
@@ -20,5 +21,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     cache::register(m)?;
     store::register(m)?;
     ratelimit::register(m)?;
+    pagination::register(m)?;
     Ok(())
 }

@@ -33,6 +33,13 @@ __all__ = [
     "StorageError",
     "StorageConfigError",
     "RateLimitError",
+    "PaginationError",
+    "InvalidPage",
+    "PageNotAnInteger",
+    "EmptyPage",
+    "InvalidPageSize",
+    "InvalidCursor",
+    "FilterError",
 ]
 
 
@@ -109,3 +116,37 @@ class CacheUnavailableError(CacheError, StorageError):
     after a failure (a ``StorageError``, so a ``ConnectionError``). Raised only when the cache is
     configured with ``on_error="raise"`` (and by ``incr``/``clear``, which cannot pretend);
     otherwise an outage behaves as a miss."""
+# pagination
+
+
+class PaginationError(WebAccelError, ValueError):
+    """Root of the errors raised by ``webaccel.pagination`` (pages, cursors, filters, sorting)."""
+
+
+class InvalidPage(PaginationError):
+    """A page number was refused (mirrors ``django.core.paginator.InvalidPage``)."""
+
+
+class PageNotAnInteger(InvalidPage):
+    """The page number is not an integer: a non-numeric string, a non-integral float, an object
+    ``int()`` refuses (mirrors Django's ``PageNotAnInteger``, same message)."""
+
+
+class EmptyPage(InvalidPage):
+    """The page number is below 1 or past the last page (mirrors Django's ``EmptyPage``, same
+    messages)."""
+
+
+class InvalidPageSize(PaginationError):
+    """The page size is not an integer, or is below 1. (Sizes above the maximum are clamped.)"""
+
+
+class InvalidCursor(PaginationError):
+    """A pagination cursor was refused: malformed, truncated, tampered with, signed with an
+    unknown secret, longer than the codec's ``max_length``, or older than its ``max_age``."""
+
+
+class FilterError(PaginationError):
+    """A filter or sort query parameter was refused: a field or operator outside the allow-list,
+    a value that does not convert to the field's type, or one of the explicit limits (number of
+    sort keys, of filters, of ``in`` items, value length). Adapters answer 400."""

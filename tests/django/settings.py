@@ -23,3 +23,6 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "webaccel": {"BACKEND": "webaccel.django.cache.WebAccelCache", "LOCATION": "tests", "TIMEOUT": 60},
 }
+# pagination: a test app with one model, on an in-memory sqlite database.
+INSTALLED_APPS += ["tests.django.pagination_app"]
+DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}

@@ -56,3 +56,13 @@ urlpatterns = [
     path("ratelimit/", include("tests.django.ratelimit_urls")),
     path("cached-view", cached_view),
 ]
+
+# pagination (tests/django/test_django_pagination.py)
+from tests.django.pagination_app import views as pagination_views  # noqa: E402
+
+urlpatterns += [
+    path("pagination/products", pagination_views.products),
+    path("pagination/products-default", pagination_views.products_default),
+    path("pagination/rows", pagination_views.rows),
+    path("pagination/plain", pagination_views.plain),
+]

@@ -73,6 +73,11 @@ class WebAccelSettings:
     """Keys held by memory storage at most."""
     RATELIMIT_EXEMPT: tuple[str, ...] | list[str] = ()
     """Path prefixes the middleware never limits (``"/health"``)."""
+    # pagination
+    PAGINATION_PAGE_SIZE: int = 20
+    """Page size of ``webaccel.django.pagination.paginate`` when the request gives none."""
+    PAGINATION_MAX_PAGE_SIZE: int | None = 100
+    """Larger requested page sizes are clamped to this (``None``: no maximum)."""
 
 
 DEFAULTS: Mapping[str, Any] = types.MappingProxyType(

@@ -10,6 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from webaccel.flask.cache import cached, init_cache
 from webaccel.flask.json import WebAccelJSONProvider
+from webaccel.flask.pagination import check_config as _check_pagination_config
 
 __all__ = ["CONFIG_DEFAULTS", "WebAccel"]
 
@@ -47,6 +48,10 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_CACHE_MAX_BYTES": None,  # memory
         "WEBACCEL_CACHE_KEY_PREFIX": "flask:",  # redis
         "WEBACCEL_CACHE_ON_ERROR": "miss",  # redis outage: "miss" or "raise"
+        # pagination: webaccel.flask.pagination's default page size, and the maximum larger
+        # requested sizes are clamped to (None: no maximum).
+        "WEBACCEL_PAGINATION_PAGE_SIZE": 20,
+        "WEBACCEL_PAGINATION_MAX_PAGE_SIZE": 100,
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -97,6 +102,7 @@ class WebAccel:
         for key, value in CONFIG_DEFAULTS.items():
             app.config.setdefault(key, value)
         _check_config(app.config)
+        _check_pagination_config(app.config)
         if app.config["WEBACCEL_JSON"]:
             app.json = self._make_json_provider(app)
         from webaccel.flask import ratelimit as _ratelimit  # rate limiting: hooks + config
