@@ -46,6 +46,13 @@ pub static FORM_ERROR: ExcType = ExcType::new("FormError");
 pub static COOKIE_ERROR: ExcType = ExcType::new("CookieError");
 pub static HEADER_ERROR: ExcType = ExcType::new("HeaderError");
 pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
+// passwords (argon2-cffi's names)
+pub static PASSWORD_HASHING_ERROR: ExcType = ExcType::new("HashingError");
+pub static PASSWORD_VERIFICATION_ERROR: ExcType = ExcType::new("VerificationError");
+pub static PASSWORD_MISMATCH_ERROR: ExcType = ExcType::new("VerifyMismatchError");
+pub static PASSWORD_INVALID_HASH_ERROR: ExcType = ExcType::new("InvalidHashError");
+// webhooks
+pub static WEBHOOK_ERROR: ExcType = ExcType::new("WebhookSignatureError");
 
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.

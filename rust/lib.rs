@@ -6,6 +6,8 @@ use pyo3::prelude::*;
 pub mod errors;
 pub mod http;
 pub mod json;
+pub mod passwords;
+pub mod webhook;
 
 /// The module does not need the GIL: every piece of shared state is `Send + Sync`.
 #[pymodule(gil_used = false)]
@@ -14,5 +16,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     json::register(m)?;
     http::register(m)?;
+    passwords::register(m)?;
+    webhook::register(m)?;
     Ok(())
 }
