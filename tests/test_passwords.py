@@ -252,6 +252,8 @@ def test_overlong_and_non_ascii_hashes() -> None:
         PasswordHasher().verify(good[:-1] + "é", "pw")
     with pytest.raises(InvalidHashError):
         PasswordHasher().verify((good[:-1] + "é").encode("latin-1"), "pw")
+    with pytest.raises(InvalidHashError):
+        PasswordHasher().verify(good[:-1] + "\udc80", "pw")  # a lone surrogate
     assert PasswordHasher().verify(good.encode(), "pw")
 
 

@@ -176,6 +176,8 @@ def hash_secret(
 
 def _hash_str(hash: str | bytes) -> str:
     if isinstance(hash, str):
+        if not hash.isascii():
+            raise InvalidHashError("hash is not ASCII")
         return hash
     try:
         return bytes(hash).decode("ascii")

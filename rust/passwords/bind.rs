@@ -81,7 +81,7 @@ fn passwords_hash_encoded(
 /// Verify `secret` against an encoded hash; `True`, or `VerifyMismatchError`, `InvalidHashError`
 /// (malformed, over a cap, or not of `type` when given) or `VerificationError`.
 #[pyfunction]
-#[pyo3(signature = (hash, secret, r#type = None, *, max_memory_cost = Caps::default().max_memory_cost, max_time_cost = Caps::default().max_time_cost, max_parallelism = Caps::default().max_parallelism))]
+#[pyo3(signature = (hash, secret, r#type = None, *, max_memory_cost = 2097152, max_time_cost = 16, max_parallelism = 255))]
 fn passwords_verify(
     py: Python<'_>,
     hash: &str,
@@ -108,6 +108,17 @@ fn passwords_decode(py: Python<'_>, hash: &str) -> PyResult<(u32, u32, usize, us
         let p = d.params;
         Ok((p.variant as u32, p.version, d.salt.len(), d.hash.len(), p.time_cost, p.memory_cost, p.parallelism))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The literal defaults in `passwords_verify`'s signature (literals, so that its text
+    /// signature and the stub show them) are the caps' defaults.
+    #[test]
+    fn signature_defaults_are_the_caps() {
+        let caps = super::Caps::default();
+        assert_eq!((caps.max_memory_cost, caps.max_time_cost, caps.max_parallelism), (2_097_152, 16, 255));
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
