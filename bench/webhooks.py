@@ -23,7 +23,7 @@ SECRET = b"whsec_4f0c7a1e9b2d4c6a8e0f1a3b5c7d9e1f"
 
 def _bodies(quick: bool) -> list[tuple[str, bytes]]:
     rnd = random.Random(3)
-    sizes = [(" 1 KiB", 1024), ("64 KiB", 64 << 10)] if quick else [("1 KiB", 1024), ("64 KiB", 64 << 10), ("1 MiB", 1 << 20)]
+    sizes = [("1 KiB", 1024), ("64 KiB", 64 << 10)] if quick else [("1 KiB", 1024), ("64 KiB", 64 << 10), ("1 MiB", 1 << 20)]
     return [(f"{label} body", rnd.randbytes(size)) for label, size in sizes]
 
 
