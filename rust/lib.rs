@@ -10,6 +10,8 @@ pub mod json;
 pub mod ratelimit;
 pub mod store;
 pub mod pagination;
+pub mod passwords;
+pub mod webhook;
 
 /// The module does not need the GIL: every piece of shared state is `Send + Sync`.
 #[pymodule(gil_used = false)]
@@ -22,5 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     store::register(m)?;
     ratelimit::register(m)?;
     pagination::register(m)?;
+    passwords::register(m)?;
+    webhook::register(m)?;
     Ok(())
 }

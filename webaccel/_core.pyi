@@ -38,6 +38,13 @@ __all__ = [
     "Paginator",
     "CursorCodec",
     "FilterPlan",
+    "passwords_hash_raw",
+    "passwords_hash_encoded",
+    "passwords_verify",
+    "passwords_decode",
+    "passwords_MAX_ENCODED_LEN",
+    "webhook_sign",
+    "webhook_verify",
 ]
 
 __version__: str
@@ -389,3 +396,56 @@ class CursorCodec:
 class FilterPlan:
     def __new__(cls, conditions: Iterable[tuple[str, str, Any]], sort: Iterable[tuple[str, bool]]) -> FilterPlan: ...
     def apply(self, items: Iterable[Mapping[str, Any]]) -> list[Any]: ...
+# passwords (rust/passwords/)
+def passwords_hash_raw(
+    secret: bytes,
+    salt: bytes,
+    time_cost: int,
+    memory_cost: int,
+    parallelism: int,
+    hash_len: int,
+    type: int,
+    version: int = 19,
+    *,
+    key: bytes | None = None,
+    associated_data: bytes | None = None,
+) -> bytes: ...
+def passwords_hash_encoded(
+    secret: bytes,
+    salt: bytes,
+    time_cost: int,
+    memory_cost: int,
+    parallelism: int,
+    hash_len: int,
+    type: int,
+    version: int = 19,
+) -> str: ...
+def passwords_verify(
+    hash: str,
+    secret: bytes,
+    type: int | None = None,
+    *,
+    max_memory_cost: int = 2097152,
+    max_time_cost: int = 16,
+    max_parallelism: int = 255,
+) -> bool: ...
+def passwords_decode(hash: str) -> tuple[int, int, int, int, int, int, int]: ...
+
+passwords_MAX_ENCODED_LEN: int
+
+# webhooks (rust/webhook.rs)
+def webhook_sign(
+    secret: bytes,
+    payload: bytes,
+    algorithm: str = "sha256",
+    encoding: str = "hex",
+    *,
+    prefix: bool = False,
+) -> str: ...
+def webhook_verify(
+    secret: bytes,
+    payload: bytes,
+    signature: bytes,
+    algorithm: str = "sha256",
+    encoding: str = "hex",
+) -> bool: ...

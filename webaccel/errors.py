@@ -40,6 +40,12 @@ __all__ = [
     "InvalidPageSize",
     "InvalidCursor",
     "FilterError",
+    "Argon2Error",
+    "VerificationError",
+    "VerifyMismatchError",
+    "HashingError",
+    "InvalidHashError",
+    "WebhookSignatureError",
 ]
 
 
@@ -150,3 +156,38 @@ class FilterError(PaginationError):
     """A filter or sort query parameter was refused: a field or operator outside the allow-list,
     a value that does not convert to the field's type, or one of the explicit limits (number of
     sort keys, of filters, of ``in`` items, value length). Adapters answer 400."""
+# passwords (webaccel.passwords): argon2-cffi's exception names under one area root.
+
+
+class Argon2Error(WebAccelError):
+    """Root of the password-hashing errors (argon2-cffi's ``Argon2Error``)."""
+
+
+class VerificationError(Argon2Error):
+    """Verification failed for a reason other than a wrong password; the message is
+    libargon2's (``args[0]``), as in argon2-cffi."""
+
+
+class VerifyMismatchError(VerificationError):
+    """The password does not match the hash."""
+
+
+class HashingError(Argon2Error):
+    """Hashing failed: a parameter out of Argon2's range (the message is libargon2's, e.g.
+    ``"Memory cost is too small"``) or memory could not be allocated."""
+
+
+class InvalidHashError(VerificationError, ValueError):
+    """An encoded hash is malformed, of an unexpected type, or asks for more than the
+    verification caps allow (``max_memory_cost``, ``max_time_cost``, ``max_parallelism``, the
+    string length). A ``ValueError`` as in argon2-cffi, and a ``VerificationError`` because
+    argon2-cffi reports some malformed hashes as ``VerificationError("Decoding failed")``: code
+    catching either keeps working."""
+
+
+# webhooks (webaccel.webhooks)
+
+
+class WebhookSignatureError(WebAccelError, ValueError):
+    """An unsupported ``algorithm`` or ``encoding`` was passed to ``webaccel.webhooks``. A
+    signature that does not match is never an exception: ``verify`` returns ``False``."""

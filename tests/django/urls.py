@@ -47,9 +47,29 @@ def cached_view(request: HttpRequest) -> JsonResponse:
     global _cached_calls
     _cached_calls += 1
     return JsonResponse({"calls": _cached_calls, "query": request.GET.urlencode()})
+# passwords: a login view over an in-memory user table (no database), checked with Django's
+# check_password, so PASSWORD_HASHERS decides the hasher; a stale hash is upgraded on login.
+PASSWORD_USERS: dict[str, str] = {}
+
+
+def password_login(request: HttpRequest) -> JsonResponse:
+    from django.contrib.auth.hashers import check_password
+
+    username = request.POST.get("username", "")
+    stored = PASSWORD_USERS.get(username)
+
+    def upgrade(raw: str) -> None:
+        from django.contrib.auth.hashers import make_password
+
+        PASSWORD_USERS[username] = make_password(raw)
+
+    if stored is None or not check_password(request.POST.get("password", ""), stored, setter=upgrade):
+        return JsonResponse({"ok": False}, status=401)
+    return JsonResponse({"ok": True, "user": username})
 
 
 urlpatterns = [
+    path("passwords/login", password_login),
     path("stock", stock),
     path("ours", ours),
     path("ours-list", ours_list),
