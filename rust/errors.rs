@@ -46,6 +46,7 @@ pub static FORM_ERROR: ExcType = ExcType::new("FormError");
 pub static COOKIE_ERROR: ExcType = ExcType::new("CookieError");
 pub static HEADER_ERROR: ExcType = ExcType::new("HeaderError");
 pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
+pub static METRICS_ERROR: ExcType = ExcType::new("MetricsError");
 
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.

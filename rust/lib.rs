@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 pub mod errors;
 pub mod http;
 pub mod json;
+pub mod metrics;
 
 /// The module does not need the GIL: every piece of shared state is `Send + Sync`.
 #[pymodule(gil_used = false)]
@@ -14,5 +15,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     json::register(m)?;
     http::register(m)?;
+    metrics::register(m)?;
     Ok(())
 }

@@ -44,6 +44,26 @@ class WebAccelSettings:
     """``JsonResponse`` writes NaN and Infinity as ``null`` instead of raising
     ``webaccel.json.JSONEncodeError`` (a ``ValueError``)."""
 
+    # metrics
+    METRICS_NAMESPACE: str = "http"
+    """Prefix of the metric names (``<ns>_requests_total``, ...)."""
+    METRICS_BUCKETS: tuple[float, ...] | list[float] | None = None
+    """Histogram upper bounds in seconds; None: prometheus_client's defaults."""
+    METRICS_MAX_SERIES: int = 10000
+    """Distinct (method, route, status) series kept before new ones go to ``__overflow__``."""
+    METRICS_COUNT_4XX_ERRORS: bool = False
+    """Count 4xx answers in ``<ns>_request_errors_total`` too (5xx always are)."""
+    METRICS_DIR: str | None = None
+    """A directory shared by the server's worker processes: ``metrics_view`` sums them all."""
+
+    # accesslog
+    ACCESS_LOG_LOGGER: str = "webaccel.access"
+    """The ``logging`` logger the JSON lines go to (configure its handlers in ``LOGGING``)."""
+    ACCESS_LOG_MAX_QUEUE: int = 10000
+    """Records waiting for the writer thread at most; more are dropped (and counted)."""
+    ACCESS_LOG_TRUSTED_PROXIES: tuple[str, ...] | list[str] | None = None
+    """Proxies (addresses or CIDR networks) whose ``X-Forwarded-For`` is believed; None: loopback."""
+
 
 DEFAULTS: Mapping[str, Any] = types.MappingProxyType(
     {field.name: field.default for field in dataclasses.fields(WebAccelSettings)}

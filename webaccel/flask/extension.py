@@ -8,7 +8,9 @@ from types import MappingProxyType
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from webaccel.flask.accesslog import init_app as _init_access_log
 from webaccel.flask.json import WebAccelJSONProvider
+from webaccel.flask.metrics import init_app as _init_metrics
 
 __all__ = ["CONFIG_DEFAULTS", "WebAccel"]
 
@@ -23,6 +25,19 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_JSON_COMPACT": None,
         # Write NaN/Infinity as null instead of raising JSONEncodeError.
         "WEBACCEL_JSON_NAN_AS_NULL": False,
+        # metrics (webaccel.flask.metrics): record every request, serve the text format.
+        "WEBACCEL_METRICS": False,
+        "WEBACCEL_METRICS_PATH": "/metrics",  # None: no endpoint
+        "WEBACCEL_METRICS_NAMESPACE": "http",
+        "WEBACCEL_METRICS_BUCKETS": None,  # None: prometheus_client's default buckets
+        "WEBACCEL_METRICS_MAX_SERIES": 10000,
+        "WEBACCEL_METRICS_COUNT_4XX_ERRORS": False,
+        "WEBACCEL_METRICS_DIR": None,  # a directory shared by the workers: /metrics sums them
+        # access log (webaccel.flask.accesslog): JSON lines, written off the request path.
+        "WEBACCEL_ACCESS_LOG": False,
+        "WEBACCEL_ACCESS_LOG_SINK": None,  # a path, stream, logging.Logger or callable; None: stderr
+        "WEBACCEL_ACCESS_LOG_MAX_QUEUE": 10000,
+        "WEBACCEL_ACCESS_LOG_TRUSTED_PROXIES": None,  # None: loopback only
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -72,6 +87,8 @@ class WebAccel:
         _check_config(app.config)
         if app.config["WEBACCEL_JSON"]:
             app.json = self._make_json_provider(app)
+        _init_metrics(app)
+        _init_access_log(app)
         app.extensions["webaccel"] = self
 
     def _make_json_provider(self, app: Flask) -> WebAccelJSONProvider:

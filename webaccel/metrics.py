@@ -1,0 +1,261 @@
+"""Request metrics in the Prometheus text format, kept in Rust with atomics.
+
+- :class:`Metrics`: per (method, route template, status), a request counter
+  (``<ns>_requests_total``), an error counter (``<ns>_request_errors_total``: 5xx, and 4xx with
+  ``count_4xx_errors=True``) and a latency histogram (``<ns>_request_duration_seconds``).
+  ``observe(method, route, status, seconds)`` records one request; ``render()`` returns the text
+  exposition format 0.0.4 (serve it with :data:`CONTENT_TYPE`).
+- :class:`MultiProcessMetrics`: sums the metrics of several worker processes (gunicorn, uvicorn
+  ``--workers``) through a shared directory: each process writes its snapshot to
+  ``<dir>/<pid>-<token>.json`` every ``interval`` seconds and at exit; ``render()`` in any
+  worker sums every file.
+
+Cardinality: pass route *templates* (``/items/{item_id}``), never raw paths. Methods outside the
+nine standard ones become ``OTHER``. After ``max_series`` distinct label tuples, new ones are
+recorded under the route ``__overflow__`` (bounded: at most one per method and status), so a
+mistake cannot exhaust memory. See ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import secrets
+import threading
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import webaccel.json
+from webaccel._core import Metrics
+from webaccel.errors import MetricsError
+
+__all__ = [
+    "Metrics",
+    "MetricsError",
+    "MultiProcessMetrics",
+    "Renderable",
+    "CONTENT_TYPE",
+    "DEFAULT_BUCKETS",
+    "OVERFLOW_ROUTE",
+    "UNMATCHED_ROUTE",
+]
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+"""The ``Content-Type`` of the Prometheus text exposition format, version 0.0.4."""
+
+DEFAULT_BUCKETS: tuple[float, ...] = (
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+)
+"""prometheus_client's default histogram buckets, in seconds (``+Inf`` is implied)."""
+
+OVERFLOW_ROUTE = "__overflow__"
+"""The route label of observations made after ``max_series`` label tuples exist."""
+
+UNMATCHED_ROUTE = "unmatched"
+"""The route label the framework adapters use for requests that matched no route (404s)."""
+
+_log = logging.getLogger("webaccel.metrics")
+
+
+class Renderable(Protocol):
+    """Anything with ``render() -> str`` in the text format: :class:`Metrics` or
+    :class:`MultiProcessMetrics` (what the ``/metrics`` endpoint helpers accept)."""
+
+    def render(self) -> str: ...
+
+
+_SUFFIX = ".json"
+_ARCHIVE = "archive.json"
+_LOCK = ".lock"
+
+
+@contextlib.contextmanager
+def _locked(directory: Path, exclusive: bool) -> Iterator[None]:
+    """An advisory lock on ``<dir>/.lock`` (POSIX ``flock``; a no-op where it does not exist)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(directory / _LOCK, "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    except OSError:  # pragma: no cover - platforms without signal 0
+        return True
+    return True
+
+
+def _pid_of(path: Path) -> int | None:
+    head = path.name.split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+class MultiProcessMetrics:
+    """One worker's :class:`Metrics`, shared with the other workers through ``directory``.
+
+    ::
+
+        metrics = Metrics()
+        shared = MultiProcessMetrics(metrics, "/run/myapp-metrics")   # in every worker
+        ...
+        shared.render()      # the sum over every process that wrote to the directory
+
+    Each process writes a snapshot of its own ``metrics`` to ``<dir>/<pid>-<token>.json``
+    (written to a temporary file, then renamed: readers never see half a file) every
+    ``interval`` seconds from a daemon thread, on :meth:`flush` and at interpreter exit.
+    :meth:`render` flushes this process, then sums its live counts with every other file.
+    The files of processes that exited stay, so counters never go down when a worker is
+    recycled; :meth:`cleanup` folds them into ``archive.json`` (under an exclusive lock, so a
+    concurrent :meth:`render` never counts a file twice) and deletes them. Clear the directory
+    when the server (re)starts if counters should restart from zero, as with prometheus_client's
+    multiprocess mode.
+
+    A fork (gunicorn ``--preload``) gives the child a new file and a new flush thread; the
+    parent's counts copied into the child at the fork are not subtracted, so create the
+    ``Metrics`` after the fork or observe nothing before it.
+    """
+
+    def __init__(self, metrics: Metrics, directory: str | os.PathLike[str], *, interval: float = 1.0) -> None:
+        if interval <= 0:
+            raise ValueError("interval must be > 0 seconds")
+        self.metrics = metrics
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.interval = interval
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._new_identity()
+        self._start_thread()
+        ref = weakref.ref(self)
+        atexit.register(_close_ref, ref)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=lambda: _after_fork(ref))
+
+    def _new_identity(self) -> None:
+        self.pid = os.getpid()
+        self.path = self.directory / f"{self.pid}-{secrets.token_hex(6)}{_SUFFIX}"
+
+    def _start_thread(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="webaccel-metrics-flush", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - a full disk must not kill the thread
+                _log.exception("webaccel.metrics: writing %s failed", self.path)
+
+    def flush(self) -> None:
+        """Writes this process' snapshot now (atomically: temporary file, then rename)."""
+        data = webaccel.json.dumps(self.metrics.snapshot())
+        with self._write_lock:
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, self.path)
+
+    def _others(self) -> list[dict[str, Any]]:
+        snapshots = []
+        for path in sorted(self.directory.glob("*" + _SUFFIX)):
+            if path == self.path:
+                continue
+            try:
+                snapshot = webaccel.json.loads(path.read_bytes())
+            except FileNotFoundError:
+                continue  # folded into the archive meanwhile
+            except ValueError:
+                _log.warning("webaccel.metrics: skipping unreadable snapshot %s", path)
+                continue
+            if not isinstance(snapshot, dict) or snapshot.get("buckets") != list(self.metrics.buckets):
+                # Most likely left by a previous deployment with other buckets.
+                _log.warning("webaccel.metrics: skipping %s: its buckets differ from this process' buckets", path)
+                continue
+            snapshots.append(snapshot)
+        return snapshots
+
+    def render(self) -> str:
+        """The text format for the sum of every process' metrics in the directory."""
+        self.flush()
+        with _locked(self.directory, exclusive=False):
+            others = self._others()
+        return self.metrics.render_with(others)
+
+    def cleanup(self) -> int:
+        """Folds the snapshots of processes that are no longer running into ``archive.json``
+        and deletes their files; returns how many were folded. Safe to call from any worker at
+        any time (an exclusive lock serialises it with other cleanups and renders)."""
+        folded = 0
+        with _locked(self.directory, exclusive=True):
+            dead = [
+                p for p in self.directory.glob("*" + _SUFFIX)
+                if p.name != _ARCHIVE and p != self.path and (pid := _pid_of(p)) is not None and not _pid_alive(pid)
+            ]
+            if not dead:
+                return 0
+            total = Metrics(
+                buckets=self.metrics.buckets,
+                namespace=self.metrics.namespace,
+                max_series=self.metrics.max_series,
+                count_4xx_errors=self.metrics.count_4xx_errors,
+            )
+            archive = self.directory / _ARCHIVE
+            if archive.exists():
+                total.merge(webaccel.json.loads(archive.read_bytes()))
+            for p in dead:
+                try:
+                    total.merge(webaccel.json.loads(p.read_bytes()))
+                    folded += 1
+                except (ValueError, OSError):
+                    _log.warning("webaccel.metrics: dropping unreadable snapshot %s", p)
+            tmp = archive.with_name(_ARCHIVE + ".tmp")
+            tmp.write_bytes(webaccel.json.dumps(total.snapshot()))
+            os.replace(tmp, archive)
+            for p in dead:
+                p.unlink(missing_ok=True)
+        return folded
+
+    def close(self) -> None:
+        """Stops the flush thread and writes a last snapshot."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        if os.getpid() == self.pid:
+            self.flush()
+
+    def __repr__(self) -> str:
+        return f"MultiProcessMetrics({str(self.directory)!r}, pid={self.pid}, interval={self.interval})"
+
+
+def _close_ref(ref: weakref.ref[MultiProcessMetrics]) -> None:
+    shared = ref()
+    if shared is not None:
+        with contextlib.suppress(Exception):
+            shared.close()
+
+
+def _after_fork(ref: weakref.ref[MultiProcessMetrics]) -> None:
+    shared = ref()
+    if shared is not None:
+        shared._write_lock = threading.Lock()
+        shared._new_identity()
+        shared._start_thread()
