@@ -47,6 +47,10 @@ pub static COOKIE_ERROR: ExcType = ExcType::new("CookieError");
 pub static HEADER_ERROR: ExcType = ExcType::new("HeaderError");
 pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
 pub static METRICS_ERROR: ExcType = ExcType::new("MetricsError");
+// storage (shared Redis client) and rate limiting
+pub static STORAGE_ERROR: ExcType = ExcType::new("StorageError");
+pub static STORAGE_CONFIG_ERROR: ExcType = ExcType::new("StorageConfigError");
+pub static RATE_LIMIT_ERROR: ExcType = ExcType::new("RateLimitError");
 
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod http;
 pub mod json;
 pub mod metrics;
+pub mod store;
 
 /// The module does not need the GIL: every piece of shared state is `Send + Sync`.
 #[pymodule(gil_used = false)]
@@ -16,5 +17,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     json::register(m)?;
     http::register(m)?;
     metrics::register(m)?;
+    store::register(m)?;
     Ok(())
 }

@@ -30,6 +30,7 @@ __all__ = [
     "MultipartParser",
     "MultipartPart",
     "Metrics",
+    "RedisClient",
 ]
 
 __version__: str
@@ -222,3 +223,25 @@ class Metrics:
     def count_4xx_errors(self) -> bool: ...
     @property
     def series_count(self) -> int: ...
+
+# shared Redis client (rust/store/)
+@final
+class RedisClient:
+    def __new__(
+        cls,
+        url: str,
+        *,
+        timeout: float = 0.1,
+        connect_timeout: float = 0.2,
+        pool_size: int = 16,
+        retry_interval: float = 0.5,
+        max_retry_interval: float = 5.0,
+    ) -> RedisClient: ...
+    def ping(self) -> bool: ...
+    def execute(self, *args: bytes | str | int | float) -> Any: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def is_down(self) -> bool: ...
+    @property
+    def idle_connections(self) -> int: ...

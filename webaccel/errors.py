@@ -27,6 +27,9 @@ __all__ = [
     "HeaderError",
     "MultipartError",
     "MetricsError",
+    "StorageError",
+    "StorageConfigError",
+    "RateLimitError",
 ]
 
 
@@ -82,3 +85,18 @@ class MetricsError(WebAccelError, ValueError):
     """``webaccel.metrics`` refused a value: an invalid ``namespace`` or ``buckets``, a status
     outside 0..999, negative or non-finite seconds, or a snapshot that does not fit (other
     buckets, malformed)."""
+
+
+class StorageError(WebAccelError, ConnectionError):
+    """A storage backend (Redis) could not serve a call: unreachable, timed out, in the pause after
+    a failure, or it replied with an error. Rate limiters never raise it (their outage policy,
+    ``fail_open``, decides instead); ``RedisClient`` does."""
+
+
+class StorageConfigError(WebAccelError, ValueError):
+    """A storage URL or option is invalid (``redis://`` URL, negative timeout, ...)."""
+
+
+class RateLimitError(WebAccelError, ValueError):
+    """A rate limit is misconfigured: a rate string that does not parse (``"10/fortnight"``), a
+    zero amount or period, an unknown algorithm or storage, or an invalid option or cost."""
