@@ -169,11 +169,11 @@ def test_lone_surrogates_are_replaced() -> None:
 
 
 bucket_lists = st.lists(
-    st.floats(min_value=1e-9, max_value=1e6, allow_nan=False), min_size=1, max_size=20, unique=True
+    st.floats(min_value=1e-9, max_value=1e12, allow_nan=False), min_size=1, max_size=20, unique=True
 ).map(sorted)
 
 
-@given(bucket_lists, st.lists(st.floats(0, 2e6, allow_nan=False), max_size=20))
+@given(bucket_lists, st.lists(st.floats(0, 1e13, allow_nan=False), max_size=20))
 def test_le_labels_and_values_like_prometheus_client(buckets: list[float], values: list[float]) -> None:
     m = Metrics(buckets=buckets)
     ref = Reference(buckets=tuple(buckets))
@@ -184,6 +184,9 @@ def test_le_labels_and_values_like_prometheus_client(buckets: list[float], value
     if values:
         les = [line.split('le="')[1].split('"')[0] for line in m.render().splitlines() if "_bucket{" in line]
         assert les == [floatToGoString(b) for b in buckets] + ["+Inf"]
+        # Sample values too are written as prometheus_client writes them.
+        [sum_line] = [line for line in m.render().splitlines() if line.startswith("http_request_duration_seconds_sum")]
+        assert sum_line.rsplit(" ", 1)[1] == floatToGoString(ref.duration.labels("GET", "/", "200")._sum.get())
 
 
 @given(st.floats(min_value=0, allow_nan=False, allow_infinity=False))
@@ -193,6 +196,8 @@ def test_values_round_trip_exactly(v: float) -> None:
     parsed = samples(m.render())
     sums = [value for (name, _), value in parsed.items() if name.endswith("_sum")]
     assert sums == [v]
+    [line] = [line for line in m.render().splitlines() if line.startswith("http_request_duration_seconds_sum")]
+    assert line.rsplit(" ", 1)[1] == floatToGoString(v)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,9 @@
   ``--workers``) through a shared directory: each process writes its snapshot to
   ``<dir>/<pid>-<token>.json`` every ``interval`` seconds and at exit; ``render()`` in any
   worker sums every file.
+- :class:`RedisMetrics`: the same across machines, through one Redis hash: each process adds
+  what it counted since its last flush (one atomic ``EVAL`` running ``HINCRBY`` /
+  ``HINCRBYFLOAT``) every ``interval`` seconds; ``render()`` reads the hash.
 
 Cardinality: pass route *templates* (``/items/{item_id}``), never raw paths. Methods outside the
 nine standard ones become ``OTHER``. After ``max_series`` distinct label tuples, new ones are
@@ -27,16 +30,20 @@ import threading
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import webaccel.json
 from webaccel._core import Metrics
 from webaccel.errors import MetricsError
 
+if TYPE_CHECKING:
+    from webaccel.redis import RedisClient
+
 __all__ = [
     "Metrics",
     "MetricsError",
     "MultiProcessMetrics",
+    "RedisMetrics",
     "Renderable",
     "CONTENT_TYPE",
     "DEFAULT_BUCKETS",
@@ -246,7 +253,7 @@ class MultiProcessMetrics:
         return f"MultiProcessMetrics({str(self.directory)!r}, pid={self.pid}, interval={self.interval})"
 
 
-def _close_ref(ref: weakref.ref[MultiProcessMetrics]) -> None:
+def _close_ref(ref: weakref.ref[Any]) -> None:
     shared = ref()
     if shared is not None:
         with contextlib.suppress(Exception):
@@ -259,3 +266,183 @@ def _after_fork(ref: weakref.ref[MultiProcessMetrics]) -> None:
         shared._write_lock = threading.Lock()
         shared._new_identity()
         shared._start_thread()
+
+
+# One atomic step per flush: check that the hash was written with the same buckets, then add
+# every delta. Fields: "c<i>:<labels>" (bucket i's count, HINCRBY), "s:<labels>" (the sum,
+# HINCRBYFLOAT), "__buckets__" (the bounds as JSON); <labels> is the JSON [method, route, status].
+_REDIS_FLUSH = """
+local h = KEYS[1]
+local b = redis.call('HGET', h, '__buckets__')
+if b and b ~= ARGV[1] then
+  return redis.error_reply('webaccel.metrics: this hash holds other buckets: ' .. b)
+end
+if not b then redis.call('HSET', h, '__buckets__', ARGV[1]) end
+for i = 2, #ARGV, 2 do
+  local f = ARGV[i]
+  if string.sub(f, 1, 1) == 's' then
+    redis.call('HINCRBYFLOAT', h, f, ARGV[i + 1])
+  else
+    redis.call('HINCRBY', h, f, ARGV[i + 1])
+  end
+end
+return (#ARGV - 1) / 2
+"""
+
+
+class RedisMetrics:
+    """One worker's :class:`Metrics`, summed with every other worker's in a Redis hash.
+
+    ::
+
+        metrics = Metrics()
+        shared = RedisMetrics(metrics, "redis://127.0.0.1:6379/0")   # in every process
+        shared.render()      # the totals of every process that flushed to the hash
+
+    Every ``interval`` seconds (from a daemon thread), on :meth:`flush` and at exit, the process
+    sends what it counted since its last successful flush, in one ``EVAL`` (atomic: a reader
+    never sees half a flush). While Redis is unreachable the deltas accumulate in this process
+    and go out with the next successful flush; nothing is lost, but a flush whose reply is lost
+    after Redis applied it (a timeout at the wrong moment) is sent again, so counts are
+    at-least-once. :meth:`render` flushes, then reads the hash (``HGETALL``); it raises
+    :class:`~webaccel.errors.StorageError` when Redis is down, which makes the scrape fail
+    visibly rather than report partial numbers. Counters live until the key is deleted
+    (``DEL <key>`` to reset); sums are floats added in Redis (``HINCRBYFLOAT``).
+
+    ``redis``: a :class:`webaccel.redis.RedisClient` or a URL for one (pass a URL when the
+    server forks workers after this object exists: the child then opens its own connections,
+    and counts inherited from the parent are left to the parent). ``key``: the hash (default
+    ``webaccel:metrics:<namespace>``).
+    """
+
+    def __init__(
+        self,
+        metrics: Metrics,
+        redis: RedisClient | str,
+        *,
+        key: str | None = None,
+        interval: float = 1.0,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError("interval must be > 0 seconds")
+        self._url = redis if isinstance(redis, str) else None
+        if isinstance(redis, str):
+            from webaccel.redis import RedisClient
+
+            redis = RedisClient(redis)
+        self.metrics = metrics
+        self.redis = redis
+        self.key = key if key is not None else f"webaccel:metrics:{metrics.namespace}"
+        self.interval = interval
+        self._buckets = webaccel.json.dumps_str(list(metrics.buckets))
+        self._lock = threading.Lock()
+        # Per series: the counts and sum already sent.
+        self._sent: dict[tuple[str, str, int], tuple[list[int], float]] = {}
+        self._stop = threading.Event()
+        self._start_thread()
+        ref = weakref.ref(self)
+        atexit.register(_close_ref, ref)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=lambda: _after_fork_redis(ref))
+
+    def _start_thread(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="webaccel-metrics-redis", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - Redis down: the deltas wait for the next flush
+                _log.warning("webaccel.metrics: flushing to Redis failed; will retry", exc_info=True)
+
+    def _deltas(self) -> tuple[list[str], dict[tuple[str, str, int], tuple[list[int], float]]]:
+        args: list[str] = []
+        sent = dict(self._sent)
+        for method, route, status, counts, total in self.metrics.snapshot()["series"]:
+            key = (method, route, status)
+            before_counts, before_sum = sent.get(key, (None, 0.0))
+            labels = webaccel.json.dumps_str([method, route, status])
+            for i, n in enumerate(counts):
+                d = n - (before_counts[i] if before_counts is not None else 0)
+                if d:
+                    args += [f"c{i}:{labels}", str(d)]
+            if total != before_sum:
+                args += [f"s:{labels}", repr(total - before_sum)]
+            sent[key] = (counts, total)
+        return args, sent
+
+    def flush(self) -> int:
+        """Sends what was counted since the last successful flush; returns how many fields
+        changed. Raises :class:`~webaccel.errors.StorageError` when Redis cannot be reached
+        (the deltas are kept for the next flush)."""
+        with self._lock:
+            args, sent = self._deltas()
+            if not args:
+                return 0
+            self.redis.execute("EVAL", _REDIS_FLUSH, 1, self.key, self._buckets, *args)
+            self._sent = sent
+            return len(args) // 2
+
+    def snapshot(self) -> dict[str, Any]:
+        """The totals in Redis, in the shape of :meth:`Metrics.snapshot`."""
+        reply = self.redis.execute("HGETALL", self.key)
+        width = len(self.metrics.buckets) + 1
+        series: dict[str, list[Any]] = {}
+        items = list(reply or [])
+        for field, value in zip(items[::2], items[1::2]):
+            name = field.decode() if isinstance(field, bytes) else str(field)
+            text = value.decode() if isinstance(value, bytes) else str(value)
+            head, sep, labels = name.partition(":")
+            if not sep or head == "__buckets__" or name == "__buckets__":
+                continue
+            row = series.get(labels)
+            if row is None:
+                method, route, status = webaccel.json.loads(labels)
+                row = series[labels] = [method, route, status, [0] * width, 0.0]
+            if head == "s":
+                row[4] = float(text)
+            elif head.startswith("c") and head[1:].isdigit() and int(head[1:]) < width:
+                row[3][int(head[1:])] = int(text)
+        return {"version": 1, "namespace": self.metrics.namespace, "buckets": list(self.metrics.buckets), "series": list(series.values())}
+
+    def render(self) -> str:
+        """Flushes this process, then renders the totals held in Redis."""
+        self.flush()
+        total = Metrics(
+            buckets=self.metrics.buckets,
+            namespace=self.metrics.namespace,
+            max_series=self.metrics.max_series,
+            count_4xx_errors=self.metrics.count_4xx_errors,
+        )
+        total.merge(self.snapshot())
+        return total.render()
+
+    def close(self) -> None:
+        """Stops the flush thread and tries a last flush (errors are logged, not raised)."""
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001
+            _log.warning("webaccel.metrics: last flush to Redis failed", exc_info=True)
+
+    def __repr__(self) -> str:
+        return f"RedisMetrics(key={self.key!r}, interval={self.interval})"
+
+
+def _after_fork_redis(ref: weakref.ref[RedisMetrics]) -> None:
+    """In a forked child: the counts inherited from the parent are the parent's to send, and
+    the parent's sockets are not ours to use (a client built from a URL is rebuilt)."""
+    shared = ref()
+    if shared is None:
+        return
+    shared._lock = threading.Lock()
+    shared._sent = {(m, r, st): (c, total) for m, r, st, c, total in shared.metrics.snapshot()["series"]}
+    if shared._url is not None:
+        from webaccel.redis import RedisClient
+
+        shared.redis = RedisClient(shared._url)
+    shared._start_thread()

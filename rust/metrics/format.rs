@@ -1,6 +1,6 @@
-//! Text for the Prometheus exposition format 0.0.4: floats written as Python's `repr` writes
-//! them (what prometheus_client prints, and what Prometheus' Go parser reads back exactly), and
-//! label values and HELP text escaped as the format requires.
+//! Text for the Prometheus exposition format 0.0.4: numbers written as prometheus_client writes
+//! them (Python's `repr`, Go-style exponents from 1e6; Prometheus' Go parser reads them back
+//! exactly), and label values and HELP text escaped as the format requires.
 
 use std::fmt::Write;
 
@@ -15,17 +15,29 @@ pub fn push_float(out: &mut String, v: f64) {
         out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
         return;
     }
-    // `{:e}` gives the shortest round-trip digits: "1.2345e8", "5e-3", "-0e0".
-    let sci = format!("{v:e}");
-    let (mantissa, exp) = match sci.split_once('e') {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (sci.as_str(), 0),
+    // zmij (also behind json.dumps) gives the shortest round-trip digits with ties broken as
+    // Python's repr breaks them (std's `{:e}` rounds 8796093022208.8125 to ...813, repr ...812);
+    // its layout differs from repr's in places, so only its digits and exponent are used.
+    let mut buf = zmij::Buffer::new();
+    let text = buf.format_finite(v);
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, text),
     };
-    let (negative, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
+    let (mantissa, e) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
     };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int_part.chars().chain(frac_part.chars()).collect();
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let mut digits = all.trim_start_matches('0').trim_end_matches('0').to_owned();
+    // Scientific exponent of the first significant digit.
+    let mut exp = int_part.len() as i32 - 1 + e - leading as i32;
+    if digits.is_empty() {
+        digits.push('0');
+        exp = 0;
+    }
     if negative {
         out.push('-');
     }
@@ -53,6 +65,23 @@ pub fn push_float(out: &mut String, v: f64) {
             out.push_str(&digits[1..]);
         }
         let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs());
+    }
+}
+
+/// A number exactly as prometheus_client writes it (`floatToGoString`): Python's `repr`,
+/// except that positive values with 7 or more integer digits switch to Go's exponent form
+/// (`1e+06`, `1.2345675e+06`), as Go clients write them. Lossless either way.
+pub fn push_number(out: &mut String, v: f64) {
+    let s = float(v);
+    match s.find('.') {
+        Some(dot) if v > 0.0 && dot > 6 => {
+            let mut mantissa = format!("{}.{}{}", &s[..1], &s[1..dot], &s[dot + 1..]);
+            while mantissa.ends_with('0') || mantissa.ends_with('.') {
+                mantissa.pop();
+            }
+            let _ = write!(out, "{mantissa}e+{:02}", dot - 1);
+        }
+        _ => out.push_str(&s),
     }
 }
 
@@ -122,8 +151,23 @@ mod tests {
             (f64::NEG_INFINITY, "-Inf"),
             (f64::NAN, "NaN"),
             (9999999999999998.0, "9999999999999998.0"),
+            (8796093022208.8125, "8796093022208.812"),
+            (1e-7, "1e-07"),
+            (0.00012, "0.00012"),
+            (123e20, "1.23e+22"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
         ] {
             assert_eq!(float(v), want, "{v:e}");
+        }
+    }
+
+    #[test]
+    fn numbers_as_prometheus_client() {
+        for (v, want) in [(0.005, "0.005"), (10.0, "10.0"), (999999.0, "999999.0"), (1e6, "1e+06"), (1.5e7, "1.5e+07"), (1234567.5, "1.2345675e+06"), (1e10, "1e+10"), (1e16, "1e+16"), (-1e7, "-10000000.0"), (f64::INFINITY, "+Inf")] {
+            let mut s = String::new();
+            push_number(&mut s, v);
+            assert_eq!(s, want);
         }
     }
 

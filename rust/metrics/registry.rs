@@ -10,7 +10,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
-use super::format::{push_float, push_help, push_label_value, valid_metric_name};
+use super::format::{push_help, push_label_value, push_number, valid_metric_name};
 use super::MetricsError;
 
 /// prometheus_client's default buckets (seconds), without the implied `+Inf`.
@@ -307,7 +307,7 @@ fn push_labels(out: &mut String, s: &SeriesSnapshot, le: Option<f64>) {
     out.push('"');
     if let Some(le) = le {
         out.push_str(",le=\"");
-        push_float(out, le);
+        push_number(out, le);
         out.push('"');
     }
     out.push('}');
@@ -330,7 +330,7 @@ fn push_sample(out: &mut String, name: &str, suffix: &str, s: &SeriesSnapshot, l
     out.push_str(suffix);
     push_labels(out, s, le);
     out.push(' ');
-    push_float(out, value);
+    push_number(out, value);
     out.push('\n');
 }
 
