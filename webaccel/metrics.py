@@ -148,6 +148,7 @@ class MultiProcessMetrics:
         self._write_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._closed = False
         self._new_identity()
         self._start_thread()
         ref = weakref.ref(self)
@@ -242,6 +243,7 @@ class MultiProcessMetrics:
 
     def close(self) -> None:
         """Stops the flush thread and writes a last snapshot."""
+        self._closed = True
         self._stop.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
@@ -255,14 +257,14 @@ class MultiProcessMetrics:
 
 def _close_ref(ref: weakref.ref[Any]) -> None:
     shared = ref()
-    if shared is not None:
+    if shared is not None and not getattr(shared, "_closed", False):
         with contextlib.suppress(Exception):
             shared.close()
 
 
 def _after_fork(ref: weakref.ref[MultiProcessMetrics]) -> None:
     shared = ref()
-    if shared is not None:
+    if shared is not None and not shared._closed:
         shared._write_lock = threading.Lock()
         shared._new_identity()
         shared._start_thread()
@@ -338,6 +340,7 @@ class RedisMetrics:
         self._lock = threading.Lock()
         # Per series: the counts and sum already sent.
         self._sent: dict[tuple[str, str, int], tuple[list[int], float]] = {}
+        self._closed = False
         self._stop = threading.Event()
         self._start_thread()
         ref = weakref.ref(self)
@@ -421,6 +424,7 @@ class RedisMetrics:
 
     def close(self) -> None:
         """Stops the flush thread and tries a last flush (errors are logged, not raised)."""
+        self._closed = True
         self._stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
@@ -437,7 +441,7 @@ def _after_fork_redis(ref: weakref.ref[RedisMetrics]) -> None:
     """In a forked child: the counts inherited from the parent are the parent's to send, and
     the parent's sockets are not ours to use (a client built from a URL is rebuilt)."""
     shared = ref()
-    if shared is None:
+    if shared is None or shared._closed:
         return
     shared._lock = threading.Lock()
     shared._sent = {(m, r, st): (c, total) for m, r, st, c, total in shared.metrics.snapshot()["series"]}

@@ -172,6 +172,15 @@ mod tests {
     }
 
     #[test]
+    fn counts_as_prometheus_client() {
+        for (n, want) in [(0u64, "0.0"), (7, "7.0"), (999_999, "999999.0"), (1_000_000, "1e+06"), (1_234_567, "1.234567e+06")] {
+            let mut s = String::new();
+            super::super::registry::push_count_for_tests(&mut s, n);
+            assert_eq!(s, want);
+        }
+    }
+
+    #[test]
     fn label_values_escaped() {
         let mut s = String::new();
         push_label_value(&mut s, "a\\b\"c\nd\té");

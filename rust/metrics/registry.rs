@@ -8,6 +8,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::fmt::Write;
 use std::sync::{Arc, RwLock};
 
 use super::format::{push_help, push_label_value, push_number, valid_metric_name};
@@ -297,20 +298,15 @@ fn check_status(status: u16) -> Result<(), MetricsError> {
     Ok(())
 }
 
-fn push_labels(out: &mut String, s: &SeriesSnapshot, le: Option<f64>) {
-    out.push_str("{method=");
-    push_label_value(out, &s.method);
+/// `method="..",route="..",status=".."`: built once per series, reused by its ~18 lines.
+fn labels_of(s: &SeriesSnapshot) -> String {
+    let mut out = String::with_capacity(s.method.len() + s.route.len() + 32);
+    out.push_str("method=");
+    push_label_value(&mut out, &s.method);
     out.push_str(",route=");
-    push_label_value(out, &s.route);
-    out.push_str(",status=\"");
-    out.push_str(&s.status.to_string());
-    out.push('"');
-    if let Some(le) = le {
-        out.push_str(",le=\"");
-        push_number(out, le);
-        out.push('"');
-    }
-    out.push('}');
+    push_label_value(&mut out, &s.route);
+    let _ = write!(out, ",status=\"{}\"", s.status);
+    out
 }
 
 fn push_header(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -325,43 +321,85 @@ fn push_header(out: &mut String, name: &str, kind: &str, help: &str) {
     out.push('\n');
 }
 
-fn push_sample(out: &mut String, name: &str, suffix: &str, s: &SeriesSnapshot, le: Option<f64>, value: f64) {
+/// A count as prometheus_client writes the float: `12.0` below 1e6 (the common case, without
+/// going through the float formatter), the general form above.
+fn push_count(out: &mut String, n: u64) {
+    if n < 1_000_000 {
+        let _ = write!(out, "{n}.0");
+    } else {
+        push_number(out, n as f64);
+    }
+}
+
+#[cfg(test)]
+pub fn push_count_for_tests(out: &mut String, n: u64) {
+    push_count(out, n);
+}
+
+/// `name{labels[,le="..."]} ` (the value follows).
+fn push_head(out: &mut String, name: &str, suffix: &str, labels: &str, le: Option<&str>) {
     out.push_str(name);
     out.push_str(suffix);
-    push_labels(out, s, le);
-    out.push(' ');
-    push_number(out, value);
-    out.push('\n');
+    out.push('{');
+    out.push_str(labels);
+    if let Some(le) = le {
+        out.push_str(",le=\"");
+        out.push_str(le);
+        out.push('"');
+    }
+    out.push_str("} ");
 }
 
 pub fn render(config: &Config, series: &[SeriesSnapshot]) -> String {
     let ns = &config.namespace;
-    let mut out = String::with_capacity(256 + series.len() * (config.buckets.len() + 5) * 96);
+    let labels: Vec<String> = series.iter().map(labels_of).collect();
+    let les: Vec<String> = config
+        .buckets
+        .iter()
+        .copied()
+        .chain([f64::INFINITY])
+        .map(|b| {
+            let mut t = String::new();
+            push_number(&mut t, b);
+            t
+        })
+        .collect();
+    let per_series: usize = labels.iter().map(|l| l.len() + 64).sum::<usize>() * (les.len() + 4);
+    let mut out = String::with_capacity(1024 + per_series);
 
     let requests = format!("{ns}_requests_total");
     push_header(&mut out, &requests, "counter", "HTTP requests, by method, route template and status.");
-    for s in series {
-        push_sample(&mut out, &requests, "", s, None, s.count() as f64);
+    for (s, l) in series.iter().zip(&labels) {
+        push_head(&mut out, &requests, "", l, None);
+        push_count(&mut out, s.count());
+        out.push('\n');
     }
 
     let errors = format!("{ns}_request_errors_total");
     let which = if config.errors_4xx { "4xx or 5xx" } else { "5xx" };
     push_header(&mut out, &errors, "counter", &format!("HTTP requests answered with a {which} status, by method, route template and status."));
-    for s in series.iter().filter(|s| config.is_error(s.status)) {
-        push_sample(&mut out, &errors, "", s, None, s.count() as f64);
+    for (s, l) in series.iter().zip(&labels).filter(|(s, _)| config.is_error(s.status)) {
+        push_head(&mut out, &errors, "", l, None);
+        push_count(&mut out, s.count());
+        out.push('\n');
     }
 
     let duration = format!("{ns}_request_duration_seconds");
     push_header(&mut out, &duration, "histogram", "HTTP request duration in seconds, until the last body byte was sent.");
-    for s in series {
+    for (s, l) in series.iter().zip(&labels) {
         let mut cumulative = 0u64;
-        for (i, n) in s.counts.iter().enumerate() {
+        for (n, le) in s.counts.iter().zip(&les) {
             cumulative += n;
-            let le = config.buckets.get(i).copied().unwrap_or(f64::INFINITY);
-            push_sample(&mut out, &duration, "_bucket", s, Some(le), cumulative as f64);
+            push_head(&mut out, &duration, "_bucket", l, Some(le));
+            push_count(&mut out, cumulative);
+            out.push('\n');
         }
-        push_sample(&mut out, &duration, "_count", s, None, cumulative as f64);
-        push_sample(&mut out, &duration, "_sum", s, None, s.sum);
+        push_head(&mut out, &duration, "_count", l, None);
+        push_count(&mut out, cumulative);
+        out.push('\n');
+        push_head(&mut out, &duration, "_sum", l, None);
+        push_number(&mut out, s.sum);
+        out.push('\n');
     }
     out
 }

@@ -11,14 +11,15 @@ from collections.abc import Iterator
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.core.exceptions import ImproperlyConfigured
 from django.test import AsyncClient, Client, override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.django import observability_urls as urls
 from webaccel.django.accesslog import get_access_log, reset_access_log
 from webaccel.django.conf import validate
-from webaccel.django.metrics import get_metrics, reset_metrics
-from webaccel.metrics import CONTENT_TYPE
+from webaccel.django.metrics import get_metrics, get_renderable, reset_metrics
+from webaccel.metrics import CONTENT_TYPE, RedisMetrics
 
 METRICS_MW = "webaccel.django.metrics.MetricsMiddleware"
 ACCESS_MW = "webaccel.django.accesslog.AccessLogMiddleware"
@@ -153,3 +154,17 @@ def test_access_log_middleware() -> None:
     assert first["request_id"] == "dj-1" and first["client_ip"] == "198.51.100.20" and first["user_agent"] == "ua"
     assert first["bytes"] == len(r.content)
     assert records[1]["request_id"] == generated["X-Request-ID"]
+
+
+@pytest.mark.redis
+def test_metrics_through_redis_from_settings(redis_url: str) -> None:
+    with override_settings(MIDDLEWARE=[METRICS_MW], WEBACCEL={"METRICS_REDIS_URL": redis_url}):
+        client = Client()
+        client.get("/obs/items/1")
+        assert isinstance(get_renderable(), RedisMetrics)
+        text = client.get("/obs/metrics").content.decode()
+        assert counts(text) == {("GET", "obs/items/<int:item_id>", "200"): 1}
+    with override_settings(WEBACCEL={"METRICS_REDIS_URL": redis_url, "METRICS_DIR": "/tmp/x"}):
+        reset_metrics()
+        with pytest.raises(ImproperlyConfigured):
+            get_renderable()

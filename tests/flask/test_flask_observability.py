@@ -17,7 +17,7 @@ from webaccel.flask.accesslog import init_access_log
 from webaccel.flask.health import add_health_endpoint
 from webaccel.flask.metrics import get_metrics, init_metrics
 from webaccel.health import HealthChecks
-from webaccel.metrics import CONTENT_TYPE, Metrics, MultiProcessMetrics
+from webaccel.metrics import CONTENT_TYPE, Metrics, MultiProcessMetrics, RedisMetrics
 
 
 class StepClock:
@@ -209,3 +209,30 @@ def test_access_log_from_config_never_blocks() -> None:
     finally:
         release.set()
     access.close()
+
+
+@pytest.mark.redis
+def test_metrics_through_redis_from_config(redis_url: str) -> None:
+    apps = []
+    for _ in range(2):  # two "workers" sharing one Redis hash
+        app = make_app(StepClock())
+        app.config.update(WEBACCEL_METRICS=True, WEBACCEL_METRICS_REDIS_URL=redis_url)
+        WebAccel(app)
+        apps.append(app)
+    apps[0].test_client().get("/items/1")
+    apps[1].test_client().get("/items/2")
+    apps[1].test_client().get("/missing")
+    # Each process' counts reach Redis at its flushes (every second, and at its own scrapes).
+    for app in apps:
+        source = get_metrics(app)
+        assert isinstance(source, RedisMetrics)
+        source.flush()
+    for app in apps:
+        assert counts(app.test_client().get("/metrics").get_data(as_text=True)) == {
+            ("GET", "/items/<int:item_id>", "200"): 2,
+            ("GET", "/missing", "404"): 1,
+        }
+    for app in apps:
+        source = get_metrics(app)
+        assert isinstance(source, RedisMetrics)
+        source.close()

@@ -55,6 +55,8 @@ class WebAccelSettings:
     """Count 4xx answers in ``<ns>_request_errors_total`` too (5xx always are)."""
     METRICS_DIR: str | None = None
     """A directory shared by the server's worker processes: ``metrics_view`` sums them all."""
+    METRICS_REDIS_URL: str | None = None
+    """Or a Redis shared by every process (``RedisMetrics``): ``metrics_view`` sums them all."""
 
     # accesslog
     ACCESS_LOG_LOGGER: str = "webaccel.access"

@@ -14,8 +14,8 @@ The route label is ``request.resolver_match.route`` (``items/<int:item_id>``; th
 response returns through the middleware (a streamed body is not included). An exception that
 reaches the middleware counts as 500 (Django's handler usually turns it into a 500 response
 first). The process' :class:`~webaccel.metrics.Metrics` is built from the ``WEBACCEL``
-settings on first use (:func:`get_metrics`); with ``METRICS_DIR`` set, ``metrics_view`` sums
-every worker's metrics through that directory.
+settings on first use (:func:`get_metrics`); with ``METRICS_DIR`` (or ``METRICS_REDIS_URL``) set,
+``metrics_view`` sums every worker's metrics through that directory (or Redis hash).
 """
 
 from __future__ import annotations
@@ -26,10 +26,19 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from webaccel.django.conf import get_settings
-from webaccel.metrics import CONTENT_TYPE, DEFAULT_BUCKETS, UNMATCHED_ROUTE, Metrics, MultiProcessMetrics, Renderable
+from webaccel.metrics import (
+    CONTENT_TYPE,
+    DEFAULT_BUCKETS,
+    UNMATCHED_ROUTE,
+    Metrics,
+    MultiProcessMetrics,
+    RedisMetrics,
+    Renderable,
+)
 
 __all__ = ["MetricsMiddleware", "metrics_view", "get_metrics", "get_renderable", "reset_metrics", "route_template"]
 
@@ -59,8 +68,15 @@ def get_renderable() -> Renderable:
     metrics = get_metrics()
     with _lock:
         if _renderable is None:
-            directory = get_settings().METRICS_DIR
-            _renderable = metrics if directory is None else MultiProcessMetrics(metrics, directory)
+            s = get_settings()
+            if s.METRICS_DIR is not None and s.METRICS_REDIS_URL is not None:
+                raise ImproperlyConfigured("WEBACCEL: set one of METRICS_DIR and METRICS_REDIS_URL")
+            if s.METRICS_DIR is not None:
+                _renderable = MultiProcessMetrics(metrics, s.METRICS_DIR)
+            elif s.METRICS_REDIS_URL is not None:
+                _renderable = RedisMetrics(metrics, s.METRICS_REDIS_URL)
+            else:
+                _renderable = metrics
         return _renderable
 
 
@@ -68,7 +84,7 @@ def reset_metrics() -> None:
     """Forgets the process' Metrics (tests; the next use builds a new one from settings)."""
     global _metrics, _renderable
     with _lock:
-        if isinstance(_renderable, MultiProcessMetrics):
+        if isinstance(_renderable, (MultiProcessMetrics, RedisMetrics)):
             _renderable.close()
         _metrics = _renderable = None
 

@@ -33,6 +33,7 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_METRICS_MAX_SERIES": 10000,
         "WEBACCEL_METRICS_COUNT_4XX_ERRORS": False,
         "WEBACCEL_METRICS_DIR": None,  # a directory shared by the workers: /metrics sums them
+        "WEBACCEL_METRICS_REDIS_URL": None,  # or a Redis hash shared by every process (RedisMetrics)
         # access log (webaccel.flask.accesslog): JSON lines, written off the request path.
         "WEBACCEL_ACCESS_LOG": False,
         "WEBACCEL_ACCESS_LOG_SINK": None,  # a path, stream, logging.Logger or callable; None: stderr

@@ -25,7 +25,15 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from webaccel.metrics import CONTENT_TYPE, DEFAULT_BUCKETS, UNMATCHED_ROUTE, Metrics, MultiProcessMetrics, Renderable
+from webaccel.metrics import (
+    CONTENT_TYPE,
+    DEFAULT_BUCKETS,
+    UNMATCHED_ROUTE,
+    Metrics,
+    MultiProcessMetrics,
+    RedisMetrics,
+    Renderable,
+)
 
 __all__ = ["init_app", "init_metrics", "metrics_view", "get_metrics", "route_template"]
 
@@ -72,12 +80,14 @@ def init_metrics(
     path: str | None = "/metrics",
     skip_routes: Collection[str] = (),
     multiprocess_dir: str | None = None,
+    redis_url: str | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Renderable:
     """Records every request of ``app`` into ``metrics``; serves ``GET path`` unless ``path``
     is None. With ``multiprocess_dir``, ``/metrics`` sums every worker's metrics through that
-    directory (:class:`~webaccel.metrics.MultiProcessMetrics`). Returns what ``/metrics``
-    renders (also in ``app.extensions["webaccel.metrics"]``)."""
+    directory (:class:`~webaccel.metrics.MultiProcessMetrics`); with ``redis_url``, through a
+    Redis hash (:class:`~webaccel.metrics.RedisMetrics`). Returns what ``/metrics`` renders
+    (also in ``app.extensions["webaccel.metrics"]``)."""
     skip = frozenset(skip_routes)
 
     def start() -> None:
@@ -101,7 +111,13 @@ def init_metrics(
     app.before_request(start)
     app.after_request(done)
     app.teardown_request(teardown)
-    source: Renderable = metrics if multiprocess_dir is None else MultiProcessMetrics(metrics, multiprocess_dir)
+    if multiprocess_dir is not None and redis_url is not None:
+        raise ValueError("choose one of multiprocess_dir and redis_url")
+    source: Renderable = metrics
+    if multiprocess_dir is not None:
+        source = MultiProcessMetrics(metrics, multiprocess_dir)
+    elif redis_url is not None:
+        source = RedisMetrics(metrics, redis_url)
     if path is not None:
         app.add_url_rule(path, "webaccel_metrics", metrics_view(source), methods=["GET"])
     app.extensions["webaccel.metrics"] = source
@@ -130,4 +146,12 @@ def init_app(app: Flask) -> None:
         max_series=config["WEBACCEL_METRICS_MAX_SERIES"],
         count_4xx_errors=config["WEBACCEL_METRICS_COUNT_4XX_ERRORS"],
     )
-    init_metrics(app, metrics, path=config["WEBACCEL_METRICS_PATH"], multiprocess_dir=config["WEBACCEL_METRICS_DIR"])
+    path = config["WEBACCEL_METRICS_PATH"]
+    init_metrics(
+        app,
+        metrics,
+        path=path,
+        skip_routes=() if path is None else (path,),  # scrapes are not traffic
+        multiprocess_dir=config["WEBACCEL_METRICS_DIR"],
+        redis_url=config["WEBACCEL_METRICS_REDIS_URL"],
+    )
