@@ -177,3 +177,13 @@ def test_decorator_and_bad_arguments() -> None:
         checks.add("x", "not callable")  # type: ignore[arg-type]
     checks.remove("deco")
     assert checks.names == []
+
+
+def test_a_sync_callable_returning_a_coroutine_fails_clearly() -> None:
+    async def ping() -> None:
+        return None
+
+    checks = HealthChecks()
+    checks.add("wrapped", lambda: ping())
+    for report in (checks.run(), asyncio.run(checks.run_async())):
+        assert report.checks["wrapped"].error == "check returned an awaitable: register the async function itself"

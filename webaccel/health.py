@@ -99,6 +99,11 @@ def _passed(value: Any) -> str | None:
         return None
     if value is False:
         return "check returned False"
+    if inspect.isawaitable(value):
+        close = getattr(value, "close", None)
+        if close is not None:
+            close()  # never awaited: no "coroutine was never awaited" warning
+        return "check returned an awaitable: register the async function itself"
     return None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI, HTTPException
@@ -20,7 +21,7 @@ from webaccel.fastapi.accesslog import AccessLogMiddleware
 from webaccel.fastapi.health import add_health_endpoint
 from webaccel.fastapi.metrics import MetricsMiddleware, add_metrics_endpoint
 from webaccel.health import HealthChecks
-from webaccel.metrics import CONTENT_TYPE, Metrics
+from webaccel.metrics import CONTENT_TYPE, Metrics, MultiProcessMetrics
 
 
 class StepClock:
@@ -224,3 +225,29 @@ def test_access_log_never_blocks_requests() -> None:
     assert access.flush(10)
     access.close()
     assert access.written == 3
+
+
+def test_multiprocess_endpoint_on_a_plain_starlette_app(tmp_path: Path) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def hello(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("hi")
+
+    metrics = Metrics()
+    other = Metrics()
+    other.observe("GET", "/hello", 200, 0.5)
+    MultiProcessMetrics(other, tmp_path, interval=3600).close()  # another worker's file
+    shared = MultiProcessMetrics(metrics, tmp_path, interval=3600)
+    app = Starlette(routes=[Route("/hello", hello)])
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    add_metrics_endpoint(app, shared)
+    add_health_endpoint(app, HealthChecks())
+    client = TestClient(app)
+    assert client.get("/hello").text == "hi"
+    scrape = client.get("/metrics")
+    assert scrape.headers["content-type"] == CONTENT_TYPE
+    assert counts(scrape.text) == {("GET", "/hello", "200"): 2}
+    assert client.get("/health").json() == {"status": "ok", "checks": {}}
+    shared.close()
