@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+pub mod accesslog;
 pub mod errors;
 pub mod http;
 pub mod json;
@@ -17,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     json::register(m)?;
     http::register(m)?;
     metrics::register(m)?;
+    accesslog::register(m)?;
     store::register(m)?;
     Ok(())
 }

@@ -201,3 +201,51 @@ def test_client_ip_through_trusted_proxies() -> None:
 def test_bad_max_queue() -> None:
     with pytest.raises(ValueError):
         AccessLog(lambda line: None, max_queue=0)
+
+
+record_strategy = st.tuples(
+    st.floats(min_value=0, max_value=4e9, allow_nan=False),
+    st.text(max_size=10),
+    st.text(max_size=30),
+    st.text(max_size=30),
+    st.integers(0, 999),
+    st.floats(min_value=0, max_value=1e6, allow_nan=False),
+    st.one_of(st.none(), st.text(max_size=40)),
+    st.text(max_size=40),
+    st.one_of(st.none(), st.text(max_size=60)),
+    st.integers(0, 2**62),
+)
+
+
+@given(st.lists(record_strategy, max_size=8))
+def test_rust_lines_hold_what_format_record_says(records: list[Any]) -> None:
+    from webaccel.accesslog import format_lines, format_record
+
+    data = format_lines(records)
+    assert data.endswith(b"\n") or not records
+    lines = data.decode().split("\n")[:-1]
+    assert len(lines) == len(records)
+    for line, record in zip(lines, records):
+        expected = format_record(record)
+        # Lone surrogates cannot be UTF-8: both sides replace them.
+        for key in ("method", "route", "path", "client_ip", "request_id", "user_agent"):
+            if isinstance(expected[key], str):
+                expected[key] = expected[key].encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        assert json.loads(line) == expected
+
+
+def test_format_lines_refuses_malformed_records() -> None:
+    from webaccel.accesslog import format_lines
+
+    with pytest.raises(ValueError):
+        format_lines([(1.0, "GET")])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        format_lines([(1.0, 1, "/", "/", 200, 0.1, None, "x", None, 0)])  # type: ignore[list-item]
+
+
+def test_line_separators_inside_values_do_not_split_lines() -> None:
+    lines: list[str] = []
+    access = AccessLog(lines.append)
+    entry(access, user_agent="a\u2028b\u2029c\x85d")
+    access.close()
+    assert len(lines) == 1 and json.loads(lines[0])["user_agent"] == "a\u2028b\u2029c\x85d"

@@ -30,6 +30,7 @@ __all__ = [
     "MultipartParser",
     "MultipartPart",
     "Metrics",
+    "accesslog_format_lines",
     "RedisClient",
 ]
 
@@ -223,6 +224,11 @@ class Metrics:
     def count_4xx_errors(self) -> bool: ...
     @property
     def series_count(self) -> int: ...
+
+# access log lines (rust/accesslog/)
+def accesslog_format_lines(
+    records: list[tuple[float, str, str, str, int, float, str | None, str, str | None, int]], /
+) -> bytes: ...
 
 # shared Redis client (rust/store/)
 @final
