@@ -46,6 +46,7 @@ pub static FORM_ERROR: ExcType = ExcType::new("FormError");
 pub static COOKIE_ERROR: ExcType = ExcType::new("CookieError");
 pub static HEADER_ERROR: ExcType = ExcType::new("HeaderError");
 pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
+pub static METRICS_ERROR: ExcType = ExcType::new("MetricsError");
 // storage (shared Redis client) and rate limiting
 pub static STORAGE_ERROR: ExcType = ExcType::new("StorageError");
 pub static STORAGE_CONFIG_ERROR: ExcType = ExcType::new("StorageConfigError");

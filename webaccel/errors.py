@@ -30,6 +30,7 @@ __all__ = [
     "CacheUnavailableError",
 
 
+    "MetricsError",
     "StorageError",
     "StorageConfigError",
     "RateLimitError",
@@ -95,6 +96,12 @@ class MultipartError(HTTPParseError):
     ``Content-Disposition`` or ``name``, a bad boundary), or over one of the parser's limits
     (``max_parts``, ``max_files``, ``max_field_size``, ``max_file_size``, ``max_header_size``,
     ``max_headers``, ``max_preamble``, ``max_epilogue``, ``max_body_size``)."""
+
+
+class MetricsError(WebAccelError, ValueError):
+    """``webaccel.metrics`` refused a value: an invalid ``namespace`` or ``buckets``, a status
+    outside 0..999, negative or non-finite seconds, or a snapshot that does not fit (other
+    buckets, malformed)."""
 
 
 class StorageError(WebAccelError, ConnectionError):

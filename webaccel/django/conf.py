@@ -78,6 +78,27 @@ class WebAccelSettings:
     """Page size of ``webaccel.django.pagination.paginate`` when the request gives none."""
     PAGINATION_MAX_PAGE_SIZE: int | None = 100
     """Larger requested page sizes are clamped to this (``None``: no maximum)."""
+    # metrics
+    METRICS_NAMESPACE: str = "http"
+    """Prefix of the metric names (``<ns>_requests_total``, ...)."""
+    METRICS_BUCKETS: tuple[float, ...] | list[float] | None = None
+    """Histogram upper bounds in seconds; None: prometheus_client's defaults."""
+    METRICS_MAX_SERIES: int = 10000
+    """Distinct (method, route, status) series kept before new ones go to ``__overflow__``."""
+    METRICS_COUNT_4XX_ERRORS: bool = False
+    """Count 4xx answers in ``<ns>_request_errors_total`` too (5xx always are)."""
+    METRICS_DIR: str | None = None
+    """A directory shared by the server's worker processes: ``metrics_view`` sums them all."""
+    METRICS_REDIS_URL: str | None = None
+    """Or a Redis shared by every process (``RedisMetrics``): ``metrics_view`` sums them all."""
+
+    # accesslog
+    ACCESS_LOG_LOGGER: str = "webaccel.access"
+    """The ``logging`` logger the JSON lines go to (configure its handlers in ``LOGGING``)."""
+    ACCESS_LOG_MAX_QUEUE: int = 10000
+    """Records waiting for the writer thread at most; more are dropped (and counted)."""
+    ACCESS_LOG_TRUSTED_PROXIES: tuple[str, ...] | list[str] | None = None
+    """Proxies (addresses or CIDR networks) whose ``X-Forwarded-For`` is believed; None: loopback."""
 
 
 DEFAULTS: Mapping[str, Any] = types.MappingProxyType(

@@ -11,6 +11,9 @@ from flask.json.provider import DefaultJSONProvider
 from webaccel.flask.cache import cached, init_cache
 from webaccel.flask.json import WebAccelJSONProvider
 from webaccel.flask.pagination import check_config as _check_pagination_config
+from webaccel.flask.accesslog import init_app as _init_access_log
+from webaccel.flask.json import WebAccelJSONProvider
+from webaccel.flask.metrics import init_app as _init_metrics
 
 __all__ = ["CONFIG_DEFAULTS", "WebAccel"]
 
@@ -52,6 +55,20 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         # requested sizes are clamped to (None: no maximum).
         "WEBACCEL_PAGINATION_PAGE_SIZE": 20,
         "WEBACCEL_PAGINATION_MAX_PAGE_SIZE": 100,
+        # metrics (webaccel.flask.metrics): record every request, serve the text format.
+        "WEBACCEL_METRICS": False,
+        "WEBACCEL_METRICS_PATH": "/metrics",  # None: no endpoint
+        "WEBACCEL_METRICS_NAMESPACE": "http",
+        "WEBACCEL_METRICS_BUCKETS": None,  # None: prometheus_client's default buckets
+        "WEBACCEL_METRICS_MAX_SERIES": 10000,
+        "WEBACCEL_METRICS_COUNT_4XX_ERRORS": False,
+        "WEBACCEL_METRICS_DIR": None,  # a directory shared by the workers: /metrics sums them
+        "WEBACCEL_METRICS_REDIS_URL": None,  # or a Redis hash shared by every process (RedisMetrics)
+        # access log (webaccel.flask.accesslog): JSON lines, written off the request path.
+        "WEBACCEL_ACCESS_LOG": False,
+        "WEBACCEL_ACCESS_LOG_SINK": None,  # a path, stream, logging.Logger or callable; None: stderr
+        "WEBACCEL_ACCESS_LOG_MAX_QUEUE": 10000,
+        "WEBACCEL_ACCESS_LOG_TRUSTED_PROXIES": None,  # None: loopback only
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -109,6 +126,8 @@ class WebAccel:
 
         _ratelimit.init_app(app)
         init_cache(app)
+        _init_metrics(app)
+        _init_access_log(app)
         app.extensions["webaccel"] = self
 
     def _make_json_provider(self, app: Flask) -> WebAccelJSONProvider:
