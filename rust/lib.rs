@@ -3,9 +3,20 @@
 
 use pyo3::prelude::*;
 
+pub mod cache;
 pub mod errors;
 pub mod http;
 pub mod json;
+pub mod ratelimit;
+pub mod accesslog;
+pub mod errors;
+pub mod http;
+pub mod json;
+pub mod metrics;
+pub mod store;
+pub mod pagination;
+pub mod passwords;
+pub mod webhook;
 
 /// The module does not need the GIL: every piece of shared state is `Send + Sync`.
 #[pymodule(gil_used = false)]
@@ -14,5 +25,13 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     json::register(m)?;
     http::register(m)?;
+    cache::register(m)?;
+    metrics::register(m)?;
+    accesslog::register(m)?;
+    store::register(m)?;
+    ratelimit::register(m)?;
+    pagination::register(m)?;
+    passwords::register(m)?;
+    webhook::register(m)?;
     Ok(())
 }

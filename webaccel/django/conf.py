@@ -62,6 +62,61 @@ class WebAccelSettings:
     """Networks (CIDR) whose ``REQUEST_CLIENT_IP_HEADER`` is believed by ``client_ip``."""
     REQUEST_CLIENT_IP_HEADER: str = "x-forwarded-for"
     """``x-forwarded-for``, ``x-real-ip``, ``forwarded`` (RFC 7239) or another header name."""
+    # ratelimit (webaccel/django/ratelimit.py)
+    RATELIMIT_ENABLED: bool = True
+    """Turns every webaccel rate limit (middleware and ``@ratelimit``) on or off."""
+    RATELIMIT_DEFAULT: str | None = None
+    """The app-wide rate ``RateLimitMiddleware`` applies (``"1000/hour"``); None: no global limit."""
+    RATELIMIT_STORAGE: str = "memory://"
+    """``"memory://"`` (per process) or ``"redis://host:6379/0"`` (shared by every process)."""
+    RATELIMIT_ALGORITHM: str = "gcra"
+    """``"gcra"``, ``"fixed_window"`` or ``"sliding_window"``."""
+    RATELIMIT_FAIL_OPEN: bool = True
+    """When Redis fails: admit (True) or refuse with 429 (False); a warning is logged either way."""
+    RATELIMIT_HEADERS: bool = True
+    """``RateLimit`` / ``RateLimit-Policy`` headers on responses (``Retry-After`` on 429 always)."""
+    RATELIMIT_LEGACY_HEADERS: bool = False
+    """``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset`` as well."""
+    RATELIMIT_TRUSTED_PROXIES: tuple[str, ...] | list[str] = ("127.0.0.1/32", "::1/128")
+    """Networks whose forwarding header is believed when finding the client IP."""
+    RATELIMIT_PROXY_HEADER: str = "x-forwarded-for"
+    """``"x-forwarded-for"``, ``"forwarded"`` (RFC 7239) or ``"x-real-ip"``."""
+    RATELIMIT_IPV6_PREFIX: int | None = 64
+    """IPv6 clients are counted per network of this many bits (None: per address)."""
+    RATELIMIT_KEY_PREFIX: str = "webaccel:rl"
+    """Prefix of the Redis keys."""
+    RATELIMIT_TIMEOUT: float | int = 0.1
+    """Seconds a Redis round trip may take before the outage policy answers."""
+    RATELIMIT_MAX_KEYS: int = 100_000
+    """Keys held by memory storage at most."""
+    RATELIMIT_EXEMPT: tuple[str, ...] | list[str] = ()
+    """Path prefixes the middleware never limits (``"/health"``)."""
+    # pagination
+    PAGINATION_PAGE_SIZE: int = 20
+    """Page size of ``webaccel.django.pagination.paginate`` when the request gives none."""
+    PAGINATION_MAX_PAGE_SIZE: int | None = 100
+    """Larger requested page sizes are clamped to this (``None``: no maximum)."""
+    # metrics
+    METRICS_NAMESPACE: str = "http"
+    """Prefix of the metric names (``<ns>_requests_total``, ...)."""
+    METRICS_BUCKETS: tuple[float, ...] | list[float] | None = None
+    """Histogram upper bounds in seconds; None: prometheus_client's defaults."""
+    METRICS_MAX_SERIES: int = 10000
+    """Distinct (method, route, status) series kept before new ones go to ``__overflow__``."""
+    METRICS_COUNT_4XX_ERRORS: bool = False
+    """Count 4xx answers in ``<ns>_request_errors_total`` too (5xx always are)."""
+    METRICS_DIR: str | None = None
+    """A directory shared by the server's worker processes: ``metrics_view`` sums them all."""
+    METRICS_REDIS_URL: str | None = None
+    """Or a Redis shared by every process (``RedisMetrics``): ``metrics_view`` sums them all."""
+
+    # accesslog
+    ACCESS_LOG_LOGGER: str = "webaccel.access"
+    """The ``logging`` logger the JSON lines go to (configure its handlers in ``LOGGING``)."""
+    ACCESS_LOG_MAX_QUEUE: int = 10000
+    """Records waiting for the writer thread at most; more are dropped (and counted)."""
+    ACCESS_LOG_TRUSTED_PROXIES: tuple[str, ...] | list[str] | None = None
+    """Proxies (addresses or CIDR networks) whose ``X-Forwarded-For`` is believed; None: loopback."""
 
 
 DEFAULTS: Mapping[str, Any] = types.MappingProxyType(
