@@ -12,7 +12,6 @@ from webaccel.flask.cache import cached, init_cache
 from webaccel.flask.json import WebAccelJSONProvider
 from webaccel.flask.pagination import check_config as _check_pagination_config
 from webaccel.flask.accesslog import init_app as _init_access_log
-from webaccel.flask.json import WebAccelJSONProvider
 from webaccel.flask.metrics import init_app as _init_metrics
 
 __all__ = ["CONFIG_DEFAULTS", "WebAccel"]
