@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+pub mod auth;
 pub mod errors;
 pub mod http;
 pub mod json;
@@ -14,5 +15,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     json::register(m)?;
     http::register(m)?;
+    auth::register(m)?;
     Ok(())
 }
