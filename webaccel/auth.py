@@ -64,6 +64,11 @@ __all__ = [
     "JWTVerifier",
     "JWKSClient",
     "JWKSVerifier",
+    "bearer_token",
+    "bearer_challenge",
+    "claim_scopes",
+    "claim_roles",
+    "error_description",
     "DEFAULT_MAX_TOKEN_SIZE",
     "DEFAULT_MAX_DEPTH",
     "InvalidTokenError",
@@ -174,12 +179,38 @@ def jwt_decode(
     ``typ`` requires that header value (case-insensitive, ``application/`` optional). ``now``
     (seconds since the epoch) replaces the clock, for tests and replays.
     """
+    if options is None and type(key) in (str, bytes) and type(algorithms) in (list, tuple):
+        # The common call (a secret or PEM, fixed arguments): reuse a verifier built for the same
+        # arguments, so the key is parsed and the checks are set up once, not on every call.
+        try:
+            cache_key = (key, tuple(algorithms), _hashable(audience), _hashable(issuer), subject, leeway, typ, max_size, max_depth)
+            verifier = _VERIFIERS.get(cache_key)
+        except TypeError:  # unhashable arguments: no caching
+            cache_key = verifier = None
+        if verifier is None and cache_key is not None:
+            verifier = JWTVerifier(
+                key, algorithms, audience=audience, issuer=issuer, subject=subject, leeway=leeway,
+                typ=typ, max_size=max_size, max_depth=max_depth,
+            )
+            if len(_VERIFIERS) >= _VERIFIER_CACHE_SIZE:
+                _VERIFIERS.clear()
+            _VERIFIERS[cache_key] = verifier
+        if verifier is not None:
+            return verifier.decode(jwt, now=now)  # type: ignore[no-any-return]
     if type(key) not in _NATIVE_KEYS:
         key = _coerce_key(key)
     return _decode(  # type: ignore[no-any-return]
         jwt, key, algorithms, options=options, audience=audience, issuer=issuer, subject=subject,
         leeway=leeway, typ=typ, max_size=max_size, max_depth=max_depth, now=now,
     )
+
+
+_VERIFIER_CACHE_SIZE = 64
+_VERIFIERS: dict[Any, JWTVerifier] = {}
+
+
+def _hashable(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else ("seq", *value)
 
 
 def jwt_decode_complete(
@@ -300,6 +331,8 @@ class JWKSClient:
         self._set: JWKSet | None = None
         self._fetched_at = 0.0
         self._attempted_at: float | None = None
+        self._kid_refetch_at: float | None = None
+        self._failed = False
         self._generation = 0
         self._alock: asyncio.Lock | None = None
         self._tlock = threading.Lock()
@@ -314,8 +347,13 @@ class JWKSClient:
     def _stale(self) -> bool:
         return self._set is None or self._clock() - self._fetched_at >= self.cache_ttl
 
-    def _may_attempt(self) -> bool:
-        return self._attempted_at is None or self._clock() - self._attempted_at >= self.min_refetch_interval
+    def _may_attempt(self, unknown_kid: bool) -> bool:
+        now = self._clock()
+        if self._failed and self._attempted_at is not None and now - self._attempted_at < self.min_refetch_interval:
+            return False  # the endpoint just failed: do not hammer it
+        if unknown_kid and self._kid_refetch_at is not None and now - self._kid_refetch_at < self.min_refetch_interval:
+            return False  # one unknown-kid refetch per interval, however many forged kids arrive
+        return True
 
     def _rate_limited(self) -> bool:
         if self._set is None:
@@ -325,8 +363,11 @@ class JWKSClient:
             )
         return False
 
-    def _begin(self) -> None:
+    def _begin(self, unknown_kid: bool) -> None:
         self._attempted_at = self._clock()
+        if unknown_kid:
+            self._kid_refetch_at = self._attempted_at
+        self._failed = True  # until _accept
         self.fetch_count += 1
 
     def _accept(self, body: bytes) -> JWKSet:
@@ -335,6 +376,7 @@ class JWKSClient:
         except InvalidKeyError as e:
             raise JWKSFetchError(f"JWKS from {self.url} is unusable: {e}") from e
         self._set = new
+        self._failed = False
         self._fetched_at = self._clock()
         self._generation += 1
         return new
@@ -350,9 +392,9 @@ class JWKSClient:
         async with self._lock():
             if self._generation != generation:
                 return True
-            if not self._may_attempt():
+            if not self._may_attempt(unknown_kid):
                 return self._rate_limited()
-            self._begin()
+            self._begin(unknown_kid)
             try:
                 body = await self._fetch(self.url, self.timeout, self.max_size)
                 self._accept(body)
@@ -400,9 +442,9 @@ class JWKSClient:
         with self._tlock:
             if self._generation != generation:
                 return True
-            if not self._may_attempt():
+            if not self._may_attempt(unknown_kid):
                 return self._rate_limited()
-            self._begin()
+            self._begin(unknown_kid)
             try:
                 self._accept(self._fetch_sync(self.url, self.timeout, self.max_size))
             except Exception as e:
@@ -479,3 +521,59 @@ class JWKSVerifier:
             if not self.client.refresh_for_unknown_kid_sync():
                 raise
         return self._current(self.client.get_key_set_sync()).decode(token, now=now)  # type: ignore[no-any-return]
+
+
+# --- helpers shared by the framework adapters (RFC 6750 bearer tokens) ------------------------
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value (scheme case-insensitive),
+    or None when the header is absent, another scheme, or empty."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        return None
+    return token
+
+
+def _quote(value: str) -> str:
+    # RFC 6750 section 3: quoted-string values; keep them to visible ASCII without " and \.
+    return '"' + "".join(c for c in value if 0x20 <= ord(c) < 0x7F and c not in '"\\') + '"'
+
+
+def bearer_challenge(realm: str | None = None, **params: str | None) -> str:
+    """A ``WWW-Authenticate`` value (RFC 6750 section 3): ``Bearer realm="...", error="..."``."""
+    parts = [f"{k}={_quote(v)}" for k, v in (("realm", realm), *params.items()) if v is not None]
+    return "Bearer " + ", ".join(parts) if parts else "Bearer"
+
+
+def error_description(error: InvalidTokenError) -> str:
+    """A short, safe ``error_description`` for a refused token (no token content echoed)."""
+    if isinstance(error, ExpiredSignatureError):
+        return "The token has expired"
+    return type(error).__name__
+
+
+def claim_scopes(claims: Mapping[str, Any], claim: str = "scope") -> set[str]:
+    """The scopes a token grants: ``scope`` as a space-separated string (RFC 8693, RFC 9068), or
+    a list of strings (``scp``, as some issuers write it)."""
+    value = claims.get(claim)
+    if value is None and claim == "scope":
+        value = claims.get("scp")
+    if isinstance(value, str):
+        return set(value.split())
+    if isinstance(value, list):
+        return {v for v in value if isinstance(v, str)}
+    return set()
+
+
+def claim_roles(claims: Mapping[str, Any], claim: str = "roles") -> set[str]:
+    """The roles a token grants: a list of strings (or one string) in ``claim``."""
+    value = claims.get(claim)
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list):
+        return {v for v in value if isinstance(v, str)}
+    return set()

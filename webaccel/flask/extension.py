@@ -23,6 +23,19 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_JSON_COMPACT": None,
         # Write NaN/Infinity as null instead of raising JSONEncodeError.
         "WEBACCEL_JSON_NAN_AS_NULL": False,
+        # auth (JWT): what @jwt_required / @jwt_optional verify with (webaccel.flask.auth).
+        # One key source: an HMAC secret, a verification key (PEM, JWK dict, JWTKey, JWKSet) or
+        # a JWKS URL; the algorithms list is required with any of them.
+        "WEBACCEL_JWT_SECRET": None,
+        "WEBACCEL_JWT_KEY": None,
+        "WEBACCEL_JWT_JWKS_URL": None,
+        "WEBACCEL_JWT_ALGORITHMS": None,
+        "WEBACCEL_JWT_AUDIENCE": None,
+        "WEBACCEL_JWT_ISSUER": None,
+        "WEBACCEL_JWT_LEEWAY": 0,
+        "WEBACCEL_JWT_TYP": None,
+        "WEBACCEL_JWT_REQUIRE": (),
+        "WEBACCEL_JWT_REALM": None,
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -72,6 +85,9 @@ class WebAccel:
         _check_config(app.config)
         if app.config["WEBACCEL_JSON"]:
             app.json = self._make_json_provider(app)
+        from webaccel.flask.auth import init_jwt
+
+        init_jwt(app)
         app.extensions["webaccel"] = self
 
     def _make_json_provider(self, app: Flask) -> WebAccelJSONProvider:
