@@ -9,7 +9,7 @@ import uuid
 
 from django.http import HttpRequest
 from django.http import JsonResponse as DjangoJsonResponse
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy
 
 from webaccel.django.http import JsonResponse
@@ -40,4 +40,5 @@ urlpatterns = [
     path("stock", stock),
     path("ours", ours),
     path("ours-list", ours_list),
+    path("auth/", include("tests.django.auth_urls")),
 ]
