@@ -179,24 +179,12 @@ def jwt_decode(
     ``typ`` requires that header value (case-insensitive, ``application/`` optional). ``now``
     (seconds since the epoch) replaces the clock, for tests and replays.
     """
-    if options is None and type(key) in (str, bytes) and type(algorithms) in (list, tuple):
+    if options is None and type(key) in (str, bytes) and isinstance(algorithms, (list, tuple)):
         # The common call (a secret or PEM, fixed arguments): reuse a verifier built for the same
         # arguments, so the key is parsed and the checks are set up once, not on every call.
-        try:
-            cache_key = (key, tuple(algorithms), _hashable(audience), _hashable(issuer), subject, leeway, typ, max_size, max_depth)
-            verifier = _VERIFIERS.get(cache_key)
-        except TypeError:  # unhashable arguments: no caching
-            cache_key = verifier = None
-        if verifier is None and cache_key is not None:
-            verifier = JWTVerifier(
-                key, algorithms, audience=audience, issuer=issuer, subject=subject, leeway=leeway,
-                typ=typ, max_size=max_size, max_depth=max_depth,
-            )
-            if len(_VERIFIERS) >= _VERIFIER_CACHE_SIZE:
-                _VERIFIERS.clear()
-            _VERIFIERS[cache_key] = verifier
+        verifier = _cached_verifier(key, algorithms, audience, issuer, subject, leeway, typ, max_size, max_depth)
         if verifier is not None:
-            return verifier.decode(jwt, now=now)  # type: ignore[no-any-return]
+            return verifier.decode(jwt, now=now)
     if type(key) not in _NATIVE_KEYS:
         key = _coerce_key(key)
     return _decode(  # type: ignore[no-any-return]
@@ -211,6 +199,24 @@ _VERIFIERS: dict[Any, JWTVerifier] = {}
 
 def _hashable(value: Any) -> Any:
     return value if value is None or isinstance(value, str) else ("seq", *value)
+
+
+def _cached_verifier(key: str | bytes, algorithms: list[str] | tuple[str, ...], *args: Any) -> JWTVerifier | None:
+    audience, issuer, subject, leeway, typ, max_size, max_depth = args
+    try:
+        cache_key = (key, tuple(algorithms), _hashable(audience), _hashable(issuer), subject, leeway, typ, max_size, max_depth)
+        verifier = _VERIFIERS.get(cache_key)
+    except TypeError:  # unhashable arguments: no caching
+        return None
+    if verifier is None:
+        verifier = JWTVerifier(
+            key, algorithms, audience=audience, issuer=issuer, subject=subject, leeway=leeway,
+            typ=typ, max_size=max_size, max_depth=max_depth,
+        )
+        if len(_VERIFIERS) >= _VERIFIER_CACHE_SIZE:
+            _VERIFIERS.clear()
+        _VERIFIERS[cache_key] = verifier
+    return verifier
 
 
 def jwt_decode_complete(
@@ -507,20 +513,20 @@ class JWKSVerifier:
     async def decode(self, token: str | bytes, *, now: float | None = None) -> dict[str, Any]:
         verifier = self._current(await self.client.get_key_set())
         try:
-            return verifier.decode(token, now=now)  # type: ignore[no-any-return]
+            return verifier.decode(token, now=now)
         except UnknownKeyError:
             if not await self.client.refresh_for_unknown_kid():
                 raise
-        return self._current(await self.client.get_key_set()).decode(token, now=now)  # type: ignore[no-any-return]
+        return self._current(await self.client.get_key_set()).decode(token, now=now)
 
     def decode_sync(self, token: str | bytes, *, now: float | None = None) -> dict[str, Any]:
         verifier = self._current(self.client.get_key_set_sync())
         try:
-            return verifier.decode(token, now=now)  # type: ignore[no-any-return]
+            return verifier.decode(token, now=now)
         except UnknownKeyError:
             if not self.client.refresh_for_unknown_kid_sync():
                 raise
-        return self._current(self.client.get_key_set_sync()).decode(token, now=now)  # type: ignore[no-any-return]
+        return self._current(self.client.get_key_set_sync()).decode(token, now=now)
 
 
 # --- helpers shared by the framework adapters (RFC 6750 bearer tokens) ------------------------

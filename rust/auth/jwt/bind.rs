@@ -14,7 +14,7 @@ use pyo3::types::{PyBool, PyBytes, PyDateTime, PyDict, PyFloat, PyInt, PyList, P
 use super::alg::{AlgSet, Algorithm};
 use super::error::{decode, JwtError};
 use super::key::{JwkFields, Key};
-use super::token::{self, DEFAULT_MAX_DEPTH, DEFAULT_MAX_SIZE};
+use super::token::{self, DEFAULT_MAX_DEPTH};
 use crate::errors::{
     guard, DECODE_ERROR, EXPIRED_SIGNATURE_ERROR, IMMATURE_SIGNATURE_ERROR, INVALID_ALGORITHM_ERROR, INVALID_AUDIENCE_ERROR,
     INVALID_ISSUED_AT_ERROR, INVALID_ISSUER_ERROR, INVALID_JTI_ERROR, INVALID_KEY_ERROR, INVALID_SIGNATURE_ERROR,
@@ -860,7 +860,7 @@ fn decode_token<'py>(
 
 /// One-shot decode with PyJWT's arguments (`webaccel.auth.jwt_decode` and friends).
 #[pyfunction]
-#[pyo3(signature = (token, key, algorithms, *, options = None, audience = None, issuer = None, subject = None, leeway = None, typ = None, max_size = DEFAULT_MAX_SIZE, max_depth = DEFAULT_MAX_DEPTH, now = None, mode = 0))]
+#[pyo3(signature = (token, key, algorithms, *, options = None, audience = None, issuer = None, subject = None, leeway = None, typ = None, max_size = 16384, max_depth = 32, now = None, mode = 0))]
 #[allow(clippy::too_many_arguments)]
 pub fn auth_jwt_decode<'py>(
     py: Python<'py>,
@@ -919,7 +919,7 @@ fn check_key_for(py: Python<'_>, k: &Key, allowed: AlgSet) -> PyResult<AlgSet> {
 
 /// The header of a token, parsed but not verified (size- and depth-capped).
 #[pyfunction]
-#[pyo3(signature = (token, /, *, max_size = DEFAULT_MAX_SIZE, max_depth = DEFAULT_MAX_DEPTH))]
+#[pyo3(signature = (token, /, *, max_size = 16384, max_depth = 32))]
 pub fn auth_jwt_unverified_header<'py>(py: Python<'py>, token: &Bound<'py, PyAny>, max_size: usize, max_depth: usize) -> PyResult<Bound<'py, PyDict>> {
     guard(py, || {
         let tok = token_bytes(token)?;
@@ -941,7 +941,7 @@ pub struct PyVerifier {
 #[pymethods]
 impl PyVerifier {
     #[new]
-    #[pyo3(signature = (key, algorithms, *, audience = None, issuer = None, subject = None, leeway = None, options = None, typ = None, max_size = DEFAULT_MAX_SIZE, max_depth = DEFAULT_MAX_DEPTH))]
+    #[pyo3(signature = (key, algorithms, *, audience = None, issuer = None, subject = None, leeway = None, options = None, typ = None, max_size = 16384, max_depth = 32))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,

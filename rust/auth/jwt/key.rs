@@ -498,3 +498,87 @@ impl Key {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ring::signature::KeyPair;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn hmac_rfc4231_tc1_and_policy() {
+        let key = Key::hmac(&[0x0b; 20], true);
+        let mac = key.sign(Algorithm::HS256, b"Hi There").ok().unwrap();
+        assert_eq!(hex(&mac), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        assert!(key.verify(Algorithm::HS256, b"Hi There", &mac).is_ok());
+        assert_eq!(key.verify(Algorithm::HS256, b"Hi There", &mac[..31]), Err(JwtError::Signature));
+        // Without allow_short, a 20-byte secret is refused for every HS algorithm.
+        let strict = Key::hmac(&[0x0b; 20], false);
+        assert!(matches!(strict.sign(Algorithm::HS256, b"x"), Err(JwtError::Key(_))));
+        let ok = Key::hmac(&[1; 48], false);
+        assert!(ok.check(Algorithm::HS384).is_ok() && ok.check(Algorithm::HS512).is_err());
+        // An HMAC key never serves another family.
+        assert!(matches!(ok.check(Algorithm::RS256), Err(JwtError::Key(_))));
+        assert_eq!(ok.algorithms().names(), vec!["HS256", "HS384", "HS512"]);
+    }
+
+    #[test]
+    fn ed25519_rfc8037() {
+        let mut j = JwkFields {
+            kty: Some("OKP".into()),
+            crv: Some("Ed25519".into()),
+            x: Some("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo".into()),
+            d: Some("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A".into()),
+            ..Default::default()
+        };
+        let private = Key::from_jwk(&j).ok().unwrap();
+        let input = b"eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+        let sig = private.sign(Algorithm::EdDSA, input).ok().unwrap();
+        assert_eq!(&hex(&sig)[..32], "860c98d2297f3060a33f42739672d61b");
+        j.d = None;
+        let public = Key::from_jwk(&j).ok().unwrap();
+        assert!(!public.is_private());
+        assert!(public.verify(Algorithm::EdDSA, input, &sig).is_ok());
+        assert_eq!(public.verify(Algorithm::EdDSA, b"other", &sig), Err(JwtError::Signature));
+        assert!(matches!(public.sign(Algorithm::EdDSA, input), Err(JwtError::Key(_))));
+        assert!(matches!(public.check(Algorithm::HS256), Err(JwtError::Key(_))));
+    }
+
+    #[test]
+    fn ecdsa_pkcs8_and_pinned_alg() {
+        let rng = SystemRandom::new();
+        let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).ok().unwrap();
+        let key = Key::from_pkcs8(doc.as_ref()).ok().unwrap();
+        assert_eq!(key.family(), Family::EcP256);
+        let sig = key.sign(Algorithm::ES256, b"msg").ok().unwrap();
+        assert_eq!(sig.len(), 64);
+        assert!(key.verify(Algorithm::ES256, b"msg", &sig).is_ok());
+        assert!(matches!(key.check(Algorithm::ES384), Err(JwtError::Key(_))));
+        let pair = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref(), &rng).ok().unwrap();
+        let point = pair.public_key().as_ref();
+        let j = JwkFields {
+            kty: Some("EC".into()),
+            crv: Some("P-256".into()),
+            x: Some(b64url_encode(&point[1..33])),
+            y: Some(b64url_encode(&point[33..])),
+            alg: Some("ES256".into()),
+            ..Default::default()
+        };
+        let public = Key::from_jwk(&j).ok().unwrap();
+        assert!(public.verify(Algorithm::ES256, b"msg", &sig).is_ok());
+        let wrong_alg = JwkFields { alg: Some("RS256".into()), ..j };
+        assert!(Key::from_jwk(&wrong_alg).is_err());
+    }
+
+    #[test]
+    fn jwk_use_and_key_ops() {
+        let base = || JwkFields { kty: Some("oct".into()), k: Some("AAAA".into()), ..Default::default() };
+        assert!(Key::from_jwk(&JwkFields { use_: Some("enc".into()), ..base() }).is_err());
+        assert!(Key::from_jwk(&JwkFields { key_ops: Some(vec!["encrypt".into()]), ..base() }).is_err());
+        assert!(Key::from_jwk(&JwkFields { key_ops: Some(vec!["verify".into()]), ..base() }).is_ok());
+        assert!(Key::from_jwk(&JwkFields { kty: Some("EC".into()), crv: Some("P-521".into()), ..base() }).is_err());
+    }
+}

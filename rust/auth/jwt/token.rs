@@ -5,7 +5,9 @@ use base64::Engine;
 
 use super::error::{decode, JwtError};
 
-pub const DEFAULT_MAX_SIZE: usize = 16 * 1024;
+/// Defaults of `max_size` / `max_depth` (written as literals in the `#[pyo3(signature)]`s, so
+/// the Python signatures show them: keep them equal).
+pub const DEFAULT_MAX_SIZE: usize = 16384;
 pub const DEFAULT_MAX_DEPTH: usize = 32;
 
 pub struct Segments<'a> {
