@@ -678,3 +678,28 @@ def test_now_default_is_the_real_clock() -> None:
     assert auth.jwt_decode(token, SECRET, ["HS256"])["exp"] > time.time()
     with pytest.raises(ImmatureSignatureError):
         auth.jwt_decode(token, SECRET, ["HS256"], now=time.time() - 200)
+
+
+jwk_member = st.one_of(st.text(alphabet="ABCDEFabcdef0123456789-_", max_size=90), st.sampled_from(["", "AQAB", "P-256", "P-384", "Ed25519", "sig", "enc"]), st.integers(), st.none())
+
+
+@settings(max_examples=300)
+@given(
+    st.fixed_dictionaries(
+        {"kty": st.sampled_from(["oct", "RSA", "EC", "OKP", "x", ""])},
+        optional={k: jwk_member for k in ("k", "n", "e", "d", "p", "q", "dp", "dq", "qi", "x", "y", "crv", "alg", "use", "kid")},
+    )
+)
+def test_hostile_jwks_raise_only_invalid_key_error(jwk: dict[str, Any]) -> None:
+    try:
+        key = JWTKey.from_jwk(jwk)
+    except InvalidKeyError:
+        return
+    assert key.kty == jwk["kty"]
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=400).map(lambda b: b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(b) + b"-----END PUBLIC KEY-----\n"))
+def test_hostile_pem_raises_only_invalid_key_error(pem: bytes) -> None:
+    with pytest.raises(InvalidKeyError):
+        JWTKey.from_pem(pem)

@@ -131,7 +131,10 @@ fn check_point(f: Family, point: &[u8]) -> Result<(), JwtError> {
 }
 
 fn check_rsa(n: &[u8]) -> Result<(), JwtError> {
-    let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+    let bits = match n.first() {
+        Some(b) => n.len() * 8 - b.leading_zeros() as usize,
+        None => 0,
+    };
     if !(2048..=8192).contains(&bits) {
         return Err(key_err(format!("RSA keys must have 2048 to 8192 bits, not {bits}")));
     }
@@ -571,6 +574,16 @@ mod tests {
         assert!(public.verify(Algorithm::ES256, b"msg", &sig).is_ok());
         let wrong_alg = JwkFields { alg: Some("RS256".into()), ..j };
         assert!(Key::from_jwk(&wrong_alg).is_err());
+    }
+
+    #[test]
+    fn rsa_size_policy() {
+        assert!(check_rsa(&[]).is_err());
+        assert!(check_rsa(&[0xff; 128]).is_err()); // 1024 bits
+        assert!(check_rsa(&[0x80; 256]).is_ok()); // 2048 bits
+        assert!(check_rsa(&[0x7f; 256]).is_err()); // 2047 bits
+        let j = JwkFields { kty: Some("RSA".into()), n: Some(String::new()), e: Some("AQAB".into()), ..Default::default() };
+        assert!(matches!(Key::from_jwk(&j), Err(JwtError::Key(_))));
     }
 
     #[test]
