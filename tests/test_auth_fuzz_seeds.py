@@ -19,13 +19,15 @@ SEEDS = sorted((ROOT / "fuzz" / "seeds_jwt").iterdir())
 
 @pytest.fixture(scope="module")
 def fuzz() -> Iterator[ModuleType]:
+    import jwt.api_jwt
+
+    saved = jwt.api_jwt.datetime  # the target freezes PyJWT's clock on import; give it back after
     spec = importlib.util.spec_from_file_location("fuzz_jwt", ROOT / "fuzz" / "fuzz_jwt.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    saved = module.jwt.api_jwt.datetime
     yield module
-    module.jwt.api_jwt.datetime = saved  # the target freezes PyJWT's clock; give it back
+    jwt.api_jwt.datetime = saved
 
 
 def generated() -> list[tuple[str, bytes]]:
