@@ -305,10 +305,11 @@ class JWKSClient:
 
     - The set is kept for ``cache_ttl`` seconds, then refetched on next use; if that refetch
       fails the cached set keeps answering (and the next attempt waits ``min_refetch_interval``).
-    - A token whose ``kid`` is unknown triggers a refetch (key rotation), but at most one fetch
-      per ``min_refetch_interval`` seconds however many such tokens arrive, so forged ``kid``
-      values cannot turn the client into a request amplifier (CVE-2026-48524). Concurrent
-      callers share one fetch.
+    - A token whose ``kid`` is unknown triggers a refetch (key rotation), but at most one such
+      refetch per ``min_refetch_interval`` seconds however many such tokens arrive, so forged
+      ``kid`` values cannot turn the client into a request amplifier (CVE-2026-48524).
+      Concurrent callers share one fetch; after a failed fetch the endpoint is left alone for
+      ``min_refetch_interval`` too.
     - Fetching never blocks the event loop: the default ``fetch`` runs urllib in a thread;
       pass ``fetch=`` (an ``async (url, timeout, max_size) -> bytes``) to use httpx or a test
       transport, and ``clock=`` to inject time.

@@ -471,14 +471,13 @@ fn str_list(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
 }
 
 fn parse_algorithms(obj: Option<&Bound<'_, PyAny>>) -> PyResult<AlgSet> {
-    let py_err = |py, e| to_py(py, e);
     let mut set = AlgSet::default();
     let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(set) };
     if obj.is_instance_of::<PyString>() {
         return Err(PyTypeError::new_err("algorithms must be a list of algorithm names, not a str"));
     }
     for name in str_list(obj, "algorithms")? {
-        set.insert(parse_alg(&name).map_err(|e| py_err(obj.py(), e))?);
+        set.insert(parse_alg(&name).py_err(obj.py())?);
     }
     Ok(set)
 }

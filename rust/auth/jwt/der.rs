@@ -24,6 +24,9 @@ pub struct DerError;
 
 type R<T> = Result<T, DerError>;
 
+/// (algorithm OID, curve OID if any, key bytes).
+pub type KeyParts<'a> = (&'a [u8], Option<&'a [u8]>, &'a [u8]);
+
 /// A cursor over DER bytes.
 #[derive(Clone, Copy)]
 pub struct Reader<'a> {
@@ -138,7 +141,7 @@ pub fn algorithm_identifier<'a>(r: &mut Reader<'a>) -> R<(&'a [u8], Option<&'a [
 }
 
 /// SubjectPublicKeyInfo: (algorithm OID, curve OID, key bits).
-pub fn spki(der: &[u8]) -> R<(&[u8], Option<&[u8]>, &[u8])> {
+pub fn spki(der: &[u8]) -> R<KeyParts<'_>> {
     let mut outer = Reader::new(der);
     let mut seq = outer.sequence()?;
     outer.finish()?;
@@ -170,7 +173,7 @@ pub fn rsa_private_key_public_part(der: &[u8]) -> R<(&[u8], &[u8])> {
 }
 
 /// PKCS#8 PrivateKeyInfo / OneAsymmetricKey: (algorithm OID, curve OID, privateKey contents).
-pub fn pkcs8(der: &[u8]) -> R<(&[u8], Option<&[u8]>, &[u8])> {
+pub fn pkcs8(der: &[u8]) -> R<KeyParts<'_>> {
     let mut outer = Reader::new(der);
     let mut seq = outer.sequence()?;
     outer.finish()?;
@@ -180,8 +183,14 @@ pub fn pkcs8(der: &[u8]) -> R<(&[u8], Option<&[u8]>, &[u8])> {
     Ok((oid, param, key))
 }
 
-/// SEC1 ECPrivateKey: (private scalar, curve OID if present, public point if present).
-pub fn ec_private_key(der: &[u8]) -> R<(&[u8], Option<&[u8]>, Option<&[u8]>)> {
+/// SEC1 ECPrivateKey: the private scalar, the curve OID and public point when present.
+pub struct EcPrivateKey<'a> {
+    pub d: &'a [u8],
+    pub curve: Option<&'a [u8]>,
+    pub public: Option<&'a [u8]>,
+}
+
+pub fn ec_private_key(der: &[u8]) -> R<EcPrivateKey<'_>> {
     let mut outer = Reader::new(der);
     let mut seq = outer.sequence()?;
     outer.finish()?;
@@ -197,7 +206,7 @@ pub fn ec_private_key(der: &[u8]) -> R<(&[u8], Option<&[u8]>, Option<&[u8]>)> {
         Some(mut p) => Some(p.bit_string()?),
         None => None,
     };
-    Ok((d, curve, public))
+    Ok(EcPrivateKey { d, curve, public })
 }
 
 /// The SubjectPublicKeyInfo (whole element, with tag) of an X.509 certificate.

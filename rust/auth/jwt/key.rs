@@ -24,7 +24,7 @@ pub enum Material {
     Hmac {
         secret: Vec<u8>,
         /// ring's keys (the padded inner/outer blocks), built on first use per hash.
-        keys: [OnceLock<hmac::Key>; 3],
+        keys: Box<[OnceLock<hmac::Key>; 3]>,
     },
     RsaPublic {
         n: Vec<u8>,
@@ -227,7 +227,7 @@ impl Key {
     }
 
     fn ec_private_sec1(der_bytes: &[u8], outer_curve: Option<&[u8]>) -> Result<Key, JwtError> {
-        let (d, curve, public) = der::ec_private_key(der_bytes).map_err(|_| key_err("malformed EC private key"))?;
+        let der::EcPrivateKey { d, curve, public } = der::ec_private_key(der_bytes).map_err(|_| key_err("malformed EC private key"))?;
         let f = curve_family(curve.or(outer_curve).ok_or_else(|| key_err("EC private key without a named curve"))?)?;
         let public = public.ok_or_else(|| key_err("EC private keys must include their public key"))?;
         Key::ec_private(f, d, public)
