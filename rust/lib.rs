@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 pub mod cache;
+pub mod auth;
 pub mod errors;
 pub mod http;
 pub mod json;
@@ -30,5 +31,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pagination::register(m)?;
     passwords::register(m)?;
     webhook::register(m)?;
+    auth::register(m)?;
     Ok(())
 }
