@@ -33,6 +33,22 @@ from webaccel._core import auth_jwt_decode as _decode
 from webaccel._core import auth_jwt_encode as _encode
 from webaccel._core import auth_jws_encode as _jws_encode
 from webaccel._core import auth_jwt_unverified_header as _unverified_header
+# The password half of the authentication area lives in webaccel.passwords (argon2, the
+# argon2-cffi interface); its names are re-exported here so that ``webaccel.auth`` is the one
+# import for tokens and passwords alike.
+from webaccel.passwords import (
+    Argon2Error,
+    HashingError,
+    InvalidHashError,
+    Parameters,
+    PasswordHasher,
+    Type,
+    VerificationError,
+    VerifyMismatchError,
+    hash_secret,
+    hash_secret_raw,
+    verify_secret,
+)
 from webaccel.errors import (
     DecodeError,
     ExpiredSignatureError,
@@ -87,6 +103,18 @@ __all__ = [
     "UnknownKeyError",
     "InvalidKeyError",
     "JWKSFetchError",
+    # passwords (webaccel.passwords)
+    "PasswordHasher",
+    "Parameters",
+    "Type",
+    "hash_secret",
+    "hash_secret_raw",
+    "verify_secret",
+    "Argon2Error",
+    "VerificationError",
+    "VerifyMismatchError",
+    "HashingError",
+    "InvalidHashError",
 ]
 
 #: Tokens longer than this many bytes are refused before any decoding (CVE-2025-61920).
