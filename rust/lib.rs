@@ -4,14 +4,12 @@
 use pyo3::prelude::*;
 
 pub mod cache;
+pub mod auth;
 pub mod errors;
 pub mod http;
 pub mod json;
 pub mod ratelimit;
 pub mod accesslog;
-pub mod errors;
-pub mod http;
-pub mod json;
 pub mod metrics;
 pub mod store;
 pub mod pagination;
@@ -33,5 +31,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pagination::register(m)?;
     passwords::register(m)?;
     webhook::register(m)?;
+    auth::register(m)?;
     Ok(())
 }

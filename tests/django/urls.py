@@ -87,4 +87,5 @@ urlpatterns += [
     path("pagination/rows", pagination_views.rows),
     path("pagination/plain", pagination_views.plain),
     path("obs/", include("tests.django.observability_urls")),
+    path("auth/", include("tests.django.auth_urls")),
 ]

@@ -79,6 +79,19 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_ACCESS_LOG_SINK": None,  # a path, stream, logging.Logger or callable; None: stderr
         "WEBACCEL_ACCESS_LOG_MAX_QUEUE": 10000,
         "WEBACCEL_ACCESS_LOG_TRUSTED_PROXIES": None,  # None: loopback only
+        # auth (JWT): what @jwt_required / @jwt_optional verify with (webaccel.flask.auth).
+        # One key source: an HMAC secret, a verification key (PEM, JWK dict, JWTKey, JWKSet) or
+        # a JWKS URL; the algorithms list is required with any of them.
+        "WEBACCEL_JWT_SECRET": None,
+        "WEBACCEL_JWT_KEY": None,
+        "WEBACCEL_JWT_JWKS_URL": None,
+        "WEBACCEL_JWT_ALGORITHMS": None,
+        "WEBACCEL_JWT_AUDIENCE": None,
+        "WEBACCEL_JWT_ISSUER": None,
+        "WEBACCEL_JWT_LEEWAY": 0,
+        "WEBACCEL_JWT_TYP": None,
+        "WEBACCEL_JWT_REQUIRE": (),
+        "WEBACCEL_JWT_REALM": None,
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -141,6 +154,9 @@ class WebAccel:
         init_cache(app)
         _init_metrics(app)
         _init_access_log(app)
+        from webaccel.flask.auth import init_jwt
+
+        init_jwt(app)
         app.extensions["webaccel"] = self
 
     def _make_json_provider(self, app: Flask) -> WebAccelJSONProvider:
