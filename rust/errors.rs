@@ -81,6 +81,18 @@ pub static INVALID_TYPE_ERROR: ExcType = ExcType::new("InvalidTypeError");
 pub static UNKNOWN_KEY_ERROR: ExcType = ExcType::new("UnknownKeyError");
 pub static INVALID_KEY_ERROR: ExcType = ExcType::new("InvalidKeyError");
 
+/// An instance of `ty` with message `msg` and its `limit` attribute set to the name of the limit
+/// the input exceeded (`HTTPParseError.limit`; the class default is `None`, for malformed input).
+pub fn err_with_limit(py: Python<'_>, ty: &ExcType, msg: String, limit: Option<&'static str>) -> PyErr {
+    let err = ty.err(py, (msg,));
+    if let Some(name) = limit {
+        // Setting an attribute on a fresh exception instance cannot fail short of memory
+        // exhaustion; the error without the attribute is still the right error.
+        let _ = err.value(py).setattr(pyo3::intern!(py, "limit"), name);
+    }
+    err
+}
+
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.
 /// The happy path costs nothing: unwinding tables are only read when a panic happens.

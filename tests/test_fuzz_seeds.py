@@ -1,7 +1,12 @@
-"""The fuzz target's checks, run under pytest on its seed corpus and on a few generated hostile
-inputs (deep nesting around max_depth, long strings): the same differential oracle as
-``fuzz/fuzz_json_loads.py`` (webaccel.json.loads against stdlib json.loads, then the round trip
-through dumps), without libFuzzer. The fuzzing itself runs in ``make test`` after pytest."""
+"""The fuzz targets' checks, run under pytest on their seed corpora, without libFuzzer:
+
+- ``fuzz/fuzz_json_loads.py`` on the files at the top of ``fuzz/seeds`` and a few generated
+  hostile inputs (deep nesting around max_depth, long strings): webaccel.json.loads against
+  stdlib json.loads, then the round trip through dumps;
+- every other ``fuzz/fuzz_<name>.py`` on the files of ``fuzz/seeds/<name>/`` (its ``check``, or
+  its ``TestOneInput``).
+
+The fuzzing itself runs in ``make test`` (``scripts/dev.sh``: every target, a shared budget)."""
 
 from __future__ import annotations
 
@@ -16,7 +21,25 @@ import pytest
 pytest.importorskip("atheris")
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = sorted((ROOT / "fuzz" / "seeds").iterdir())
+SEEDS = sorted(p for p in (ROOT / "fuzz" / "seeds").iterdir() if p.is_file())
+TARGETS = sorted(p for p in (ROOT / "fuzz").glob("fuzz_*.py") if p.stem != "fuzz_json_loads")
+TARGET_SEEDS = [
+    (target, seed)
+    for target in TARGETS
+    if (ROOT / "fuzz" / "seeds" / target.stem[len("fuzz_"):]).is_dir()
+    for seed in sorted((ROOT / "fuzz" / "seeds" / target.stem[len("fuzz_"):]).iterdir())
+]
+_LOADED: dict[Path, ModuleType] = {}
+
+
+def load_target(path: Path) -> ModuleType:
+    if path not in _LOADED:
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _LOADED[path] = module
+    return _LOADED[path]
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +89,29 @@ def test_the_seeds_directory_is_never_written_to(fuzz: ModuleType) -> None:
     # An explicit corpus directory first is left alone.
     args = fuzz.libfuzzer_args(["fuzz_json_loads.py", "/tmp/corpus", str(fuzz.SEEDS)])
     assert [a for a in args[1:] if not a.startswith("-")] == ["/tmp/corpus", str(fuzz.SEEDS)]
+
+
+def test_every_request_parsing_target_has_seeds() -> None:
+    names = {t.stem for t, _ in TARGET_SEEDS}
+    for name in ("fuzz_query", "fuzz_cookie", "fuzz_headers", "fuzz_multipart", "fuzz_client_ip"):
+        assert name in names, f"fuzz/seeds/{name[5:]}/ is missing"
+    assert all(seed.stat().st_size <= 4096 for _, seed in TARGET_SEEDS)
+
+
+@pytest.mark.parametrize(
+    ("target", "seed"), TARGET_SEEDS, ids=[f"{t.stem}/{s.name}" for t, s in TARGET_SEEDS]
+)
+def test_target_seed(target: Path, seed: Path) -> None:
+    module = load_target(target)
+    check = getattr(module, "check", None) or module.TestOneInput
+    check(seed.read_bytes())
+
+
+def test_request_parsing_targets_never_write_their_seeds() -> None:
+    module = load_target(ROOT / "fuzz" / "fuzz_query.py")
+    lib = sys.modules["_fuzzlib"]
+    seeds = str(lib.seeds_dir("query"))
+    args = lib.libfuzzer_args("query", ["fuzz_query.py", "-runs=10", seeds])
+    assert [a for a in args[1:] if not a.startswith("-")] == [str(lib.corpus_dir("query")), seeds]
+    assert any(a.startswith("-artifact_prefix=") for a in args)
+    assert module.NAME == "query"

@@ -333,3 +333,52 @@ def test_parse_cache_control():
 def test_arbitrary_text_matches_werkzeug(text, kind):
     assert parse_options_header(text) == w_parse_options(text)
     assert parse_accept(text, kind) == list(w_parse_accept(text, KINDS[kind]))
+
+
+# --- headers_from_asgi limits -----------------------------------------------------------------
+
+def test_headers_from_asgi_header_count_limit():
+    pairs = [(b"x-%d" % i, b"v") for i in range(100)]
+    assert len(headers_from_asgi(pairs)) == 100
+    with pytest.raises(HeaderError, match="max_headers=100") as e:
+        headers_from_asgi(pairs + [(b"one-more", b"v")])
+    assert e.value.limit == "max_headers"
+    assert len(headers_from_asgi(pairs * 3, max_headers=None)) == 100
+    with pytest.raises(HeaderError):
+        headers_from_asgi([(b"a", b"1")] * 3, max_headers=2)
+
+
+def test_headers_from_asgi_total_size_limit():
+    pairs = [(b"cookie", b"a" * 30000), (b"x", b"b" * 30000)]
+    assert headers_from_asgi(pairs)["x"] == "b" * 30000
+    with pytest.raises(HeaderError, match="max_size=65536") as e:
+        headers_from_asgi(pairs + [(b"y", b"c" * 6000)])
+    assert e.value.limit == "max_size"
+    # names count too; the pair that crosses the limit is refused, exactly at the boundary
+    assert headers_from_asgi([(b"ab", b"cd")], max_size=4) == {"ab": "cd"}
+    with pytest.raises(HeaderError):
+        headers_from_asgi([(b"ab", b"cde")], max_size=4)
+    assert headers_from_asgi([(b"a", b"b" * 10**6)], max_size=None)["a"] == "b" * 10**6
+
+
+def test_headers_from_asgi_stops_reading_a_hostile_iterable_at_the_limit():
+    consumed = 0
+
+    def endless():
+        nonlocal consumed
+        while True:
+            consumed += 1
+            yield (b"x", b"y")
+
+    with pytest.raises(HeaderError):
+        headers_from_asgi(endless(), max_headers=50)
+    assert consumed == 51
+
+
+def test_limit_attribute_is_none_for_malformed_input():
+    with pytest.raises(HeaderError) as e:
+        parse_header_block(b"Host: a\r\n folded\r\n")
+    assert e.value.limit is None
+    with pytest.raises(HeaderError) as e:
+        parse_header_block(b"A: 1\r\n" * 5, max_headers=2)
+    assert e.value.limit == "max_headers"

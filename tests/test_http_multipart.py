@@ -5,6 +5,7 @@ stays bounded; Python allocations measured with tracemalloc). Time is never asse
 from __future__ import annotations
 
 import os
+import random
 import tracemalloc
 
 import pytest
@@ -489,3 +490,118 @@ def test_arbitrary_input_errors_cleanly_and_chunking_never_changes_the_outcome(b
     cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=6))
     kw = dict(max_header_size=64, max_preamble=64, max_epilogue=64, spool_max_size=None)
     assert outcome(lambda: stream(body, cuts, **kw)) == one
+
+
+# --- details: Werkzeug's empty parts, the `limit` attribute, _charset_ and transfer encodings ---
+
+def test_empty_part_without_crlf_before_the_delimiter_as_werkzeug_writes_it():
+    from io import BytesIO
+
+    from werkzeug.test import EnvironBuilder
+
+    env = EnvironBuilder(method="POST", data={"empty": "", "up": (BytesIO(b"hi"), "a.txt", "text/plain")}).get_environ()
+    body = env["wsgi.input"].read()
+    assert b'name="empty"\r\n\r\n--' in body  # no CRLF between the header block and the delimiter
+    parts = parse_multipart(body, env["CONTENT_TYPE"])
+    assert [(p.name, p.data) for p in parts] == [("empty", b""), ("up", b"hi")]
+    boundary = env["CONTENT_TYPE"].split("boundary=")[1].strip('"')
+    for i in range(len(body)):
+        parser = MultipartParser(boundary)
+        got = parser.feed(body[:i]) + parser.feed(body[i:])
+        parser.close()
+        assert [(p.name, p.data) for p in got] == [("empty", b""), ("up", b"hi")]
+
+
+def test_boundary_lookalike_right_after_headers_is_data():
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n--xyzzy\r\n--xyz\r\n'
+        b'Content-Disposition: form-data; name="b"\r\n\r\n--xyz\tno\r\n--xyz--'
+    )
+    parts = parse_multipart(body, "multipart/form-data; boundary=xyz")
+    assert [(p.name, p.data) for p in parts] == [("a", b"--xyzzy"), ("b", b"--xyz\tno")]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "body", "limit"),
+    [
+        ({"max_parts": 1}, b"--b\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n" * 2 + b"--b--", "max_parts"),
+        ({"max_field_size": 1}, b"--b\r\nContent-Disposition: form-data; name=a\r\n\r\n12\r\n--b--", "max_field_size"),
+        ({"max_preamble": 1}, b"junk\r\n--b--", "max_preamble"),
+        ({}, b"--b\r\nContent-Disposition: form-data; name=a\r\n\r\n1", None),
+        ({}, b'--b\r\nContent-Disposition: form-data; name="a\r\n\r\n1\r\n--b--', None),
+    ],
+)
+def test_limit_attribute(kwargs, body, limit):
+    with pytest.raises(MultipartError) as e:
+        parse_multipart(body, "multipart/form-data; boundary=b", **kwargs)
+    assert e.value.limit == limit
+
+
+def test_content_transfer_encoding_is_ignored():
+    # RFC 7578 §4.7 deprecates it for multipart/form-data: the content is kept as sent (Django
+    # decodes base64; python-multipart decodes base64 and quoted-printable).
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--b--"
+    )
+    (part,) = parse_multipart(body, "multipart/form-data; boundary=b")
+    assert part.data == b"aGVsbG8="
+    assert ("Content-Transfer-Encoding", "base64") in part.headers
+
+
+# --- one-shot: large parts are searched and copied block by block (64 KiB probe, 16 KiB blocks) --
+
+_PROBE, _BLOCK = 64 << 10, 16 << 10
+_CT = "multipart/form-data; boundary=xyz"
+
+
+def _file_body(content: bytes, trailer: bytes = b"\r\n--xyz--\r\n") -> bytes:
+    return b'--xyz\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n\r\n' + content + trailer
+
+
+def _streamed(body: bytes, **limits) -> list[tuple[str, bytes]]:
+    parser = MultipartParser(b"xyz", spool_max_size=None, **limits)
+    parts = []
+    for i in range(0, len(body), 7919):
+        parts += parser.feed(body[i : i + 7919])
+    parser.close()
+    return [(p.name, p.data) for p in parts]
+
+
+@pytest.mark.parametrize(
+    "size",
+    sorted({n + d for n in (_PROBE, _PROBE + _BLOCK, _PROBE + 3 * _BLOCK, 300_000) for d in range(-12, 13, 3)}),
+)
+def test_large_parts_near_block_edges_match_streaming(size):
+    rnd = random.Random(size)
+    content = rnd.randbytes(size)
+    body = _file_body(content) if size % 2 else _file_body(content, b"\r\n--xyz\r\nContent-Disposition: form-data; name=g\r\n\r\nv\r\n--xyz--")
+    parts = parse_multipart(body, _CT)
+    assert parts[0].data == content and parts[0].size == size
+    assert [(p.name, p.data) for p in parts] == _streamed(body)
+
+
+@pytest.mark.parametrize("at", [_PROBE - 9, _PROBE - 4, _PROBE, _PROBE + _BLOCK - 5, _PROBE + 2 * _BLOCK - 1])
+def test_lookalike_and_real_delimiters_across_block_edges(at):
+    # "\r\n--xyzq" is content; a real delimiter straddling a block edge ends the part there.
+    filler = b"a" * at
+    lookalike = _file_body(filler + b"\r\n--xyzq" + b"b" * 100_000)
+    parts = parse_multipart(lookalike, _CT)
+    assert parts[0].data == filler + b"\r\n--xyzq" + b"b" * 100_000
+    assert [(p.name, p.data) for p in parts] == _streamed(lookalike)
+    real = _file_body(filler, b"\r\n--xyz\r\nContent-Disposition: form-data; name=g\r\n\r\n" + b"c" * 100_000 + b"\r\n--xyz--")
+    parts = parse_multipart(real, _CT)
+    assert [(p.name, len(p.data)) for p in parts] == [("f", at), ("g", 100_000)]
+    assert [(p.name, p.data) for p in parts] == _streamed(real)
+
+
+def test_large_part_over_its_limit_or_truncated():
+    content = b"z" * 500_000
+    with pytest.raises(MultipartError, match="max_file_size=200000") as e:
+        parse_multipart(_file_body(content), _CT, max_file_size=200_000)
+    assert e.value.limit == "max_file_size"
+    with pytest.raises(MultipartError, match="closing boundary"):
+        parse_multipart(_file_body(content, b"\r\n--xy"), _CT)
+    # exactly at the limit is accepted
+    (part,) = parse_multipart(_file_body(content), _CT, max_file_size=500_000)
+    assert part.data == content

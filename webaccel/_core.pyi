@@ -127,7 +127,13 @@ def http_parse_cookie(cookie: str, *, max_size: int | None = None, max_cookies: 
 def http_parse_header_block(
     data: bytes | bytearray, /, *, max_headers: int = 100, max_line: int = 8190, max_size: int = 65536
 ) -> list[tuple[str, str]]: ...
-def http_headers_from_asgi(headers: Iterable[tuple[bytes | str, bytes | str]], /) -> dict[str, str]: ...
+def http_headers_from_asgi(
+    headers: Iterable[tuple[bytes | str, bytes | str]],
+    /,
+    *,
+    max_headers: int | None = 100,
+    max_size: int | None = 65536,
+) -> dict[str, str]: ...
 def http_parse_options_header(value: str | None, /) -> tuple[str, dict[str, str]]: ...
 def http_parse_accept(
     value: str | None, /, kind: Literal["mime", "language", "encoding"] = "mime"

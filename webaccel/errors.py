@@ -90,6 +90,10 @@ class JSONEncodeError(WebAccelError, TypeError, ValueError):
 class HTTPParseError(WebAccelError, ValueError):
     """Root of the errors raised while parsing HTTP request data (``webaccel.http``)."""
 
+    limit: str | None = None
+    """The name of the limit the input exceeded (``"max_file_size"``, ``"max_fields"``...), set
+    on refusals caused by a limit; ``None`` for malformed input. Adapters answer 413 or 400 by it."""
+
 
 class QueryStringError(HTTPParseError):
     """A query string was refused: more fields than ``max_num_fields``, a malformed field under

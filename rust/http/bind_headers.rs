@@ -12,11 +12,11 @@ use super::accept::{self, Kind};
 use super::bind::{ascii_str, pair, text_str};
 use super::headers::{self, HeaderError, Limits};
 use super::options::{self, OrderedMap};
-use crate::errors::{guard, HEADER_ERROR};
+use crate::errors::{err_with_limit, guard, HEADER_ERROR};
 
 impl From<HeaderError> for PyErr {
     fn from(e: HeaderError) -> PyErr {
-        Python::attach(|py| HEADER_ERROR.err(py, (e.to_string(),)))
+        Python::attach(|py| err_with_limit(py, &HEADER_ERROR, e.to_string(), e.limit()))
     }
 }
 
@@ -152,25 +152,50 @@ pub fn http_parse_header_block<'py>(
     })
 }
 
-/// `(lower-cased name, raw value)` of each pair of an ASGI-style header list.
-pub(crate) fn asgi_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(Vec<u8>, Vec<u8>)>> {
+/// `(lower-cased name, raw value)` of each pair of an ASGI-style header list, refusing more than
+/// `max_headers` pairs or more than `max_size` bytes of names and values as soon as the pair
+/// crossing the limit is read (a hostile iterable is never drained).
+pub(crate) fn asgi_pairs(
+    headers: &Bound<'_, PyAny>,
+    max_headers: Option<usize>,
+    max_size: Option<usize>,
+) -> PyResult<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut out = Vec::new();
+    let mut size = 0usize;
     for item in headers.try_iter()? {
         let item = item?;
+        if let Some(max) = max_headers {
+            if out.len() == max {
+                return Err(HeaderError::TooManyHeaders { max }.into());
+            }
+        }
         let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
         let mut name = bytes_of(&name, "header name")?;
+        let value = bytes_of(&value, "header value")?;
+        size = size.saturating_add(name.len()).saturating_add(value.len());
+        if let Some(max) = max_size {
+            if size > max {
+                return Err(HeaderError::ListTooLarge { max }.into());
+            }
+        }
         name.make_ascii_lowercase();
-        out.push((name, bytes_of(&value, "header value")?));
+        out.push((name, value));
     }
     Ok(out)
 }
 
 #[pyfunction]
-#[pyo3(signature = (headers, /))]
-pub fn http_headers_from_asgi<'py>(py: Python<'py>, headers: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+#[pyo3(signature = (headers, /, *, max_headers=Some(100), max_size=Some(65536)))]
+#[pyo3(text_signature = "(headers, /, *, max_headers=100, max_size=65536)")]
+pub fn http_headers_from_asgi<'py>(
+    py: Python<'py>,
+    headers: &Bound<'py, PyAny>,
+    max_headers: Option<usize>,
+    max_size: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
     guard(py, || {
         let mut merged: OrderedMap<Vec<u8>> = OrderedMap::default();
-        for (name, value) in asgi_pairs(headers)? {
+        for (name, value) in asgi_pairs(headers, max_headers, max_size)? {
             let sep = headers::join_separator(&name);
             match merged.get_mut(&name) {
                 Some(v) => {

@@ -15,6 +15,8 @@ pub enum HeaderError {
     BadValue { line: usize },
     BareCr { line: usize },
     AfterEnd { line: usize },
+    /// An ASGI header list over `max_size` bytes (names and values counted).
+    ListTooLarge { max: usize },
     /// Any other refusal, with its message.
     Other(String),
 }
@@ -30,7 +32,20 @@ impl std::fmt::Display for HeaderError {
             Self::BadValue { line } => write!(f, "header line {line}: control character in the field value"),
             Self::BareCr { line } => write!(f, "header line {line}: CR not followed by LF"),
             Self::AfterEnd { line } => write!(f, "header line {line}: data after the empty line that ends the block"),
+            Self::ListTooLarge { max } => write!(f, "header list exceeds max_size={max} bytes (names and values)"),
             Self::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+impl HeaderError {
+    /// The name of the limit exceeded, if that is the refusal (`HeaderError.limit` in Python).
+    pub fn limit(&self) -> Option<&'static str> {
+        match self {
+            Self::TooLarge { .. } | Self::ListTooLarge { .. } => Some("max_size"),
+            Self::TooManyHeaders { .. } => Some("max_headers"),
+            Self::LineTooLong { .. } => Some("max_line"),
+            _ => None,
         }
     }
 }

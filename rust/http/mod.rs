@@ -19,7 +19,7 @@ pub mod query;
 pub mod quote;
 pub mod scan;
 
-use crate::errors::{COOKIE_ERROR, FORM_ERROR, QUERY_STRING_ERROR};
+use crate::errors::{err_with_limit, COOKIE_ERROR, FORM_ERROR, QUERY_STRING_ERROR};
 
 /// Failures webaccel itself detects while parsing HTTP input.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,16 +50,16 @@ impl From<HttpError> for PyErr {
             }
             HttpError::BadSeparator => QUERY_STRING_ERROR.err(py, ("Separator must be of type string or bytes.",)),
             HttpError::FormTooLarge { size, max } => {
-                FORM_ERROR.err(py, (format!("form body of {size} bytes exceeds max_size={max}"),))
+                err_with_limit(py, &FORM_ERROR, format!("form body of {size} bytes exceeds max_size={max}"), Some("max_size"))
             }
             HttpError::FormTooManyFields { count, max } => {
-                FORM_ERROR.err(py, (format!("form body has {count} fields, more than max_fields={max}"),))
+                err_with_limit(py, &FORM_ERROR, format!("form body has {count} fields, more than max_fields={max}"), Some("max_fields"))
             }
             HttpError::CookieTooLarge { size, max } => {
-                COOKIE_ERROR.err(py, (format!("cookie header of {size} characters exceeds max_size={max}"),))
+                err_with_limit(py, &COOKIE_ERROR, format!("cookie header of {size} characters exceeds max_size={max}"), Some("max_size"))
             }
             HttpError::TooManyCookies { count, max } => {
-                COOKIE_ERROR.err(py, (format!("cookie header has {count} cookies, more than max_cookies={max}"),))
+                err_with_limit(py, &COOKIE_ERROR, format!("cookie header has {count} cookies, more than max_cookies={max}"), Some("max_cookies"))
             }
         })
     }

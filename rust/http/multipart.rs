@@ -85,6 +85,25 @@ impl std::fmt::Display for MultipartError {
     }
 }
 
+impl MultipartError {
+    /// The name of the limit exceeded, if that is the refusal (`MultipartError.limit` in Python).
+    pub fn limit(&self) -> Option<&'static str> {
+        use MultipartError::*;
+        match self {
+            BodyTooLarge { .. } => Some("max_body_size"),
+            TooManyParts { .. } => Some("max_parts"),
+            TooManyFiles { .. } => Some("max_files"),
+            FieldTooLarge { .. } => Some("max_field_size"),
+            FileTooLarge { .. } => Some("max_file_size"),
+            HeaderTooLarge { .. } => Some("max_header_size"),
+            TooManyHeaders { .. } => Some("max_headers"),
+            PreambleTooLarge { .. } => Some("max_preamble"),
+            EpilogueTooLarge { .. } => Some("max_epilogue"),
+            _ => None,
+        }
+    }
+}
+
 /// A part's header block, decoded. Text is UTF-8 when valid, else Latin-1 (each byte one char).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartHead {
@@ -106,6 +125,13 @@ pub trait Sink {
     fn start(&mut self, head: PartHead) -> Result<(), Self::Error>;
     fn data(&mut self, bytes: &[u8]) -> Result<(), Self::Error>;
     fn end(&mut self) -> Result<(), Self::Error>;
+
+    /// Finds the first delimiter in `hay` (the open part's content, then maybe the delimiter).
+    /// A sink may copy the bytes it scans while it scans them, reading a large part once instead
+    /// of twice; those bytes then come back through `data()`, which must not store them again.
+    fn find(&mut self, finder: &memmem::Finder<'static>, hay: &[u8]) -> Result<Option<usize>, Self::Error> {
+        Ok(finder.find(hay))
+    }
 }
 
 /// A sink for a body held whole in memory: each part's content is recorded as ranges of that body
@@ -364,6 +390,9 @@ enum State {
     /// Just past a delimiter: `--` closes, optional LWSP then CRLF opens a part, else it was data.
     AfterDelimiter,
     Headers,
+    /// Just past a part's header block: a delimiter without its leading CRLF (`--boundary`)
+    /// here ends an empty part, as Werkzeug writes (its test client) and reads them.
+    BodyStart,
     Body,
     Epilogue,
     Done,
@@ -380,6 +409,8 @@ pub struct Parser {
     /// Unconsumed input carried to the next feed (bounded, see the module comment).
     buf: Vec<u8>,
     header_scanned: usize,
+    /// The delimiter being checked in `AfterDelimiter` came without its leading CRLF.
+    short_delim: bool,
     in_part: bool,
     part_is_file: bool,
     part_name: String,
@@ -404,6 +435,7 @@ impl Parser {
             state: State::Start,
             buf: Vec::new(),
             header_scanned: 0,
+            short_delim: false,
             in_part: false,
             part_is_file: false,
             part_name: String::new(),
@@ -524,23 +556,29 @@ impl Parser {
                         return Ok(pos);
                     }
                 }
-                State::Preamble => match self.finder.find(rest) {
-                    Some(i) => {
-                        self.add_preamble(i)?;
-                        pos += i + self.delim.len();
-                        self.state = State::AfterDelimiter;
+                State::Preamble => {
+                    // No need to look further than the limit allows.
+                    let allowed = self.limits.max_preamble.saturating_sub(self.preamble);
+                    let hay = &rest[..rest.len().min(allowed.saturating_add(self.delim.len()))];
+                    match self.finder.find(hay) {
+                        Some(i) => {
+                            self.add_preamble(i)?;
+                            pos += i + self.delim.len();
+                            self.state = State::AfterDelimiter;
+                        }
+                        None => {
+                            let skip = hay.len() - self.tail_to_keep(hay);
+                            self.add_preamble(skip)?;
+                            return Ok(pos + skip);
+                        }
                     }
-                    None => {
-                        let skip = rest.len() - self.tail_to_keep(rest);
-                        self.add_preamble(skip)?;
-                        return Ok(pos + skip);
-                    }
-                },
+                }
                 State::AfterDelimiter => {
                     if rest.len() < 2 {
                         return Ok(pos);
                     }
                     if rest.starts_with(b"--") {
+                        self.short_delim = false;
                         if self.in_part {
                             self.in_part = false;
                             sink.end()?;
@@ -549,13 +587,14 @@ impl Parser {
                         self.state = State::Epilogue;
                         continue;
                     }
-                    let pad = rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+                    let pad = rest.iter().take(self.limits.max_header_size + 1).take_while(|&&b| b == b' ' || b == b'\t').count();
                     if pad > self.limits.max_header_size {
                         return Err(MultipartError::HeaderTooLarge { max: self.limits.max_header_size }.into());
                     }
                     if rest.len() < pad + 2 {
                         return Ok(pos);
                     }
+                    let short = std::mem::take(&mut self.short_delim);
                     if &rest[pad..pad + 2] == b"\r\n" {
                         if self.in_part {
                             self.in_part = false;
@@ -567,7 +606,8 @@ impl Parser {
                     } else if self.in_part {
                         // `--boundary` followed by other text is content, not a delimiter.
                         let delim = std::mem::take(&mut self.delim);
-                        let r = self.emit(&delim, sink);
+                        let skip = if short { 2 } else { 0 };
+                        let r = self.emit(&delim[skip..], sink);
                         self.delim = delim;
                         r?;
                         self.state = State::Body;
@@ -584,8 +624,10 @@ impl Parser {
                     if rest.starts_with(b"\r\n") {
                         return Err(MultipartError::NoContentDisposition.into());
                     }
-                    let from = self.header_scanned.saturating_sub(3);
-                    match memmem::find(&rest[from..], b"\r\n\r\n") {
+                    // A block ending past the limit is refused anyway: search no further.
+                    let stop = rest.len().min(max.saturating_add(4));
+                    let from = self.header_scanned.saturating_sub(3).min(stop);
+                    match memmem::find(&rest[from..stop], b"\r\n\r\n") {
                         Some(j) => {
                             let end = from + j;
                             if end + 4 > max {
@@ -612,7 +654,7 @@ impl Parser {
                             self.in_part = true;
                             sink.start(head)?;
                             pos += end + 4;
-                            self.state = State::Body;
+                            self.state = State::BodyStart;
                         }
                         None => {
                             if rest.len() > max {
@@ -623,18 +665,41 @@ impl Parser {
                         }
                     }
                 }
-                State::Body => match self.finder.find(rest) {
-                    Some(i) => {
-                        self.emit(&rest[..i], sink)?;
-                        pos += i + self.delim.len();
+                State::BodyStart => {
+                    let open = &self.delim[2..];
+                    let n = rest.len().min(open.len());
+                    if rest[..n] != open[..n] {
+                        self.state = State::Body;
+                    } else if n == open.len() {
+                        pos += n;
+                        self.short_delim = true;
                         self.state = State::AfterDelimiter;
+                    } else {
+                        return Ok(pos);
                     }
-                    None => {
-                        let n = rest.len() - self.tail_to_keep(rest);
-                        self.emit(&rest[..n], sink)?;
-                        return Ok(pos + n);
+                }
+                State::Body => {
+                    // Past the part's size limit, a delimiter would come too late: the search
+                    // stops there, and emitting what it scanned raises the limit's error.
+                    let limit = if self.part_is_file { self.limits.max_file_size } else { self.limits.max_field_size };
+                    let window = match limit {
+                        Some(max) => rest.len().min(max.saturating_sub(self.part_size).saturating_add(self.delim.len())),
+                        None => rest.len(),
+                    };
+                    let hay = &rest[..window];
+                    match sink.find(&self.finder, hay)? {
+                        Some(i) => {
+                            self.emit(&rest[..i], sink)?;
+                            pos += i + self.delim.len();
+                            self.state = State::AfterDelimiter;
+                        }
+                        None => {
+                            let n = hay.len() - self.tail_to_keep(hay);
+                            self.emit(&rest[..n], sink)?;
+                            return Ok(pos + n);
+                        }
                     }
-                },
+                }
                 State::Epilogue => {
                     self.epilogue = self.epilogue.saturating_add(rest.len());
                     if self.epilogue > self.limits.max_epilogue {
@@ -706,6 +771,19 @@ line1\r\n--xy\r\nline2\r\n--xyz--\r\n";
         }
         let bytes: Vec<&[u8]> = BODY.chunks(1).collect();
         assert_eq!(parse(&bytes).unwrap(), whole);
+    }
+
+    #[test]
+    fn empty_part_without_crlf_before_the_delimiter() {
+        // Werkzeug's test client writes an empty field as `\r\n\r\n--boundary`.
+        let body: &[u8] = b"--xyz\r\nContent-Disposition: form-data; name=\"e\"\r\n\r\n--xyz\r\n\
+Content-Disposition: form-data; name=\"f\"\r\n\r\n--xyzzy\r\n--xyz--";
+        for i in 0..body.len() {
+            let parts = parse(&[&body[..i], &body[i..]]).unwrap();
+            assert_eq!(parts.len(), 2, "split at {i}");
+            assert_eq!(parts[0].1, b"");
+            assert_eq!(parts[1].1, b"--xyzzy", "split at {i}");
+        }
     }
 
     #[test]

@@ -9,12 +9,15 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use pyo3::intern;
 
-use super::multipart::{boundary_from_content_type, parse_all, Limits, MultipartError, Parser, PartHead, Piece, Sink};
-use crate::errors::{guard, MULTIPART_ERROR};
+use memchr::memmem;
+use pyo3::ffi;
+
+use super::multipart::{boundary_from_content_type, Limits, MultipartError, Parser, PartHead, Sink};
+use crate::errors::{err_with_limit, guard, MULTIPART_ERROR};
 
 impl From<MultipartError> for PyErr {
     fn from(e: MultipartError) -> PyErr {
-        Python::attach(|py| MULTIPART_ERROR.err(py, (e.to_string(),)))
+        Python::attach(|py| err_with_limit(py, &MULTIPART_ERROR, e.to_string(), e.limit()))
     }
 }
 
@@ -331,29 +334,234 @@ pub fn http_parse_multipart<'py>(
             core.close()?;
             return PyList::new(py, out);
         }
-        // Nothing to spool: parse without the interpreter (the body is immutable bytes or our
-        // copy), then copy each part's content out of the body once.
-        let parsed = py.detach(|| parse_all(raw, &boundary, l))?;
-        let mut out = Vec::with_capacity(parsed.len());
-        for (head, pieces) in parsed {
-            let data = match pieces.as_slice() {
-                [] => PyBytes::new(py, b""),
-                [Piece::Span(a, b)] => PyBytes::new(py, &raw[*a..*b]),
-                _ => {
-                    let mut joined = Vec::new();
-                    for piece in &pieces {
-                        match piece {
-                            Piece::Span(a, b) => joined.extend_from_slice(&raw[*a..*b]),
-                            Piece::Owned(v) => joined.extend_from_slice(v),
-                        }
-                    }
-                    PyBytes::new(py, &joined)
-                }
-            };
-            let size = data.as_bytes().len();
-            let PartHead { name, filename, content_type, headers } = head;
-            out.push(Py::new(py, Part { name, filename, content_type, headers, data: Some(data.unbind()), file: None, size })?);
-        }
+        // Nothing to spool: every part becomes a `bytes` copied out of the body once. A large
+        // part is copied while it is searched (OneShotSink::find), with the GIL released.
+        let mut core = Parser::new(&boundary, l)?;
+        let mut sink = OneShotSink { py, base: raw, out: Vec::new(), open: None, pending: None };
+        core.feed(raw, &mut sink)?;
+        core.close()?;
+        let out = sink.out;
         PyList::new(py, out)
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// One-shot parsing: a large part is searched and copied in the same pass
+
+extern "C" {
+    // Exported by every CPython build (PyAPI_FUNC); pyo3-ffi declares it crate-private.
+    fn _PyBytes_Resize(bytes: *mut *mut ffi::PyObject, newsize: ffi::Py_ssize_t) -> std::os::raw::c_int;
+}
+
+/// A new `bytes` object nobody else has seen yet, written in place, shrunk once at the end.
+struct FillBytes {
+    obj: *mut ffi::PyObject,
+    cap: usize,
+    /// Bytes written (a prefix of the part's content).
+    filled: usize,
+}
+
+impl FillBytes {
+    fn new(py: Python<'_>, cap: usize) -> PyResult<Self> {
+        let len = ffi::Py_ssize_t::try_from(cap)?;
+        // SAFETY: a NULL source asks CPython for an uninitialised object of `len` bytes.
+        let obj = unsafe { ffi::PyBytes_FromStringAndSize(std::ptr::null(), len) };
+        if obj.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(FillBytes { obj, cap, filled: 0 })
+    }
+
+    fn data(&self) -> *mut u8 {
+        // SAFETY: `obj` is a live bytes object owned by `self`.
+        unsafe { ffi::PyBytes_AS_STRING(self.obj) as *mut u8 }
+    }
+
+    fn written(&self, len: usize) -> &[u8] {
+        // SAFETY: the first `filled` bytes were written; `len` is at most `filled`.
+        unsafe { std::slice::from_raw_parts(self.data(), len.min(self.filled)) }
+    }
+
+    /// The object, shrunk to `len` bytes (at most `filled`).
+    fn finish(mut self, py: Python<'_>, len: usize) -> PyResult<Bound<'_, PyBytes>> {
+        let len = len.min(self.filled);
+        if len != self.cap {
+            // SAFETY: `obj` has a reference count of one (never shared), as resizing requires.
+            if unsafe { _PyBytes_Resize(&mut self.obj, ffi::Py_ssize_t::try_from(len)?) } != 0 {
+                self.obj = std::ptr::null_mut(); // CPython released it
+                return Err(PyErr::fetch(py));
+            }
+        }
+        let obj = std::mem::replace(&mut self.obj, std::ptr::null_mut());
+        // SAFETY: an owned, valid bytes object.
+        Ok(unsafe { Bound::from_owned_ptr(py, obj).cast_into_unchecked() })
+    }
+}
+
+impl Drop for FillBytes {
+    fn drop(&mut self) {
+        if !self.obj.is_null() {
+            // SAFETY: dropped only where the GIL is held (the one-shot parse holds it, and the
+            // object never crosses into the detached closure).
+            unsafe { ffi::Py_DECREF(self.obj) };
+        }
+    }
+}
+
+enum Held {
+    /// `base[a..b]`
+    Span(usize, usize),
+    Owned(Vec<u8>),
+    /// The first `.1` bytes of a filled object.
+    Filled(FillBytes, usize),
+}
+
+/// Parts whose delimiter is within this many bytes are found first and copied afterwards (the
+/// copy reads bytes the search just brought into cache); longer parts are searched and copied
+/// block by block into a `bytes` allocated for the rest of the body (bounded by the size limit).
+const PROBE: usize = 64 << 10;
+/// Small enough to stay in L1 between the search of a block and its copy (8 and 16 KiB measured
+/// best on a 1 MB part: 0.28-0.31x python-multipart, against 0.33x for 64 KiB blocks or for a
+/// search of the whole part followed by its copy).
+const BLOCK: usize = 16 << 10;
+
+/// The destination of a fused copy, handed to the detached closure as an address.
+#[derive(Clone, Copy)]
+struct Dest(usize);
+
+/// Searches `hay` from `start` (no delimiter begins before it) block by block, copying the
+/// content scanned into `dst`. Returns where the delimiter begins, and how many bytes were copied.
+fn search_and_copy(finder: &memmem::Finder<'static>, hay: &[u8], start: usize, dst: Dest) -> (Option<usize>, usize) {
+    let copy = |from: usize, to: usize| {
+        // SAFETY: `dst` has room for `hay.len()` bytes and `from <= to <= hay.len()`; the source
+        // is the body, which cannot overlap a fresh object.
+        unsafe { std::ptr::copy_nonoverlapping(hay.as_ptr().add(from), (dst.0 as *mut u8).add(from), to - from) };
+    };
+    let overlap = finder.needle().len() - 1;
+    copy(0, start);
+    let mut done = start;
+    loop {
+        let end = (done + BLOCK + overlap).min(hay.len());
+        match finder.find(&hay[done..end]) {
+            Some(j) => {
+                copy(done, done + j);
+                return (Some(done + j), done + j);
+            }
+            None if end == hay.len() => {
+                copy(done, end);
+                return (None, end);
+            }
+            None => {
+                let safe = end - overlap; // a delimiter cut by `end` begins at `safe` or later
+                copy(done, safe);
+                done = safe;
+            }
+        }
+    }
+}
+
+/// The sink of `parse_multipart` without spooling: each part's content becomes one `bytes`,
+/// copied once out of the body.
+struct OneShotSink<'a, 'py> {
+    py: Python<'py>,
+    base: &'a [u8],
+    out: Vec<Py<Part>>,
+    open: Option<(PartHead, Vec<Held>)>,
+    /// Filled by the last `find`, starting at this offset of `base`.
+    pending: Option<(FillBytes, usize)>,
+}
+
+impl OneShotSink<'_, '_> {
+    fn offset(&self, bytes: &[u8]) -> Option<usize> {
+        let start = (bytes.as_ptr() as usize).wrapping_sub(self.base.as_ptr() as usize);
+        (start <= self.base.len() && bytes.len() <= self.base.len() - start).then_some(start)
+    }
+}
+
+impl Sink for OneShotSink<'_, '_> {
+    type Error = PyErr;
+
+    fn start(&mut self, head: PartHead) -> PyResult<()> {
+        self.open = Some((head, Vec::new()));
+        Ok(())
+    }
+
+    fn find(&mut self, finder: &memmem::Finder<'static>, hay: &[u8]) -> PyResult<Option<usize>> {
+        self.pending = None;
+        if hay.len() <= PROBE {
+            return Ok(finder.find(hay));
+        }
+        if let Some(i) = finder.find(&hay[..PROBE]) {
+            return Ok(Some(i));
+        }
+        let Some(at) = self.offset(hay) else { return Ok(finder.find(hay)) };
+        let mut fill = FillBytes::new(self.py, hay.len())?;
+        let dst = Dest(fill.data() as usize);
+        let start = PROBE + 1 - finder.needle().len();
+        let (found, filled) = self.py.detach(|| search_and_copy(finder, hay, start, dst));
+        fill.filled = filled;
+        self.pending = Some((fill, at));
+        Ok(found)
+    }
+
+    fn data(&mut self, bytes: &[u8]) -> PyResult<()> {
+        let at = self.offset(bytes);
+        let pending = self.pending.take();
+        let Some((_, held)) = &mut self.open else { return Ok(()) };
+        if let (Some((fill, from)), Some(at)) = (pending, at) {
+            if at == from && bytes.len() <= fill.filled {
+                held.push(Held::Filled(fill, bytes.len()));
+                return Ok(());
+            }
+        }
+        match at {
+            Some(a) => match held.last_mut() {
+                Some(Held::Span(_, b)) if *b == a => *b += bytes.len(),
+                _ => held.push(Held::Span(a, a + bytes.len())),
+            },
+            None => held.push(Held::Owned(bytes.to_vec())),
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> PyResult<()> {
+        let Some((head, mut held)) = self.open.take() else { return Ok(()) };
+        let py = self.py;
+        let data = match held.len() {
+            0 => PyBytes::new(py, b""),
+            1 => match held.pop() {
+                Some(Held::Span(a, b)) => PyBytes::new(py, &self.base[a..b]),
+                Some(Held::Owned(v)) => PyBytes::new(py, &v),
+                Some(Held::Filled(fill, len)) => fill.finish(py, len)?,
+                None => PyBytes::new(py, b""),
+            },
+            _ => {
+                let total = held.iter().map(|h| match h {
+                    Held::Span(a, b) => b - a,
+                    Held::Owned(v) => v.len(),
+                    Held::Filled(_, len) => *len,
+                });
+                PyBytes::new_with(py, total.sum(), |buf| {
+                    let mut at = 0;
+                    for h in &held {
+                        let piece: &[u8] = match h {
+                            Held::Span(a, b) => &self.base[*a..*b],
+                            Held::Owned(v) => v,
+                            Held::Filled(fill, len) => fill.written(*len),
+                        };
+                        if let Some(dst) = buf.get_mut(at..at + piece.len()) {
+                            dst.copy_from_slice(piece);
+                        }
+                        at += piece.len();
+                    }
+                    Ok(())
+                })?
+            }
+        };
+        let size = data.as_bytes().len();
+        let PartHead { name, filename, content_type, headers } = head;
+        self.out.push(Py::new(py, Part { name, filename, content_type, headers, data: Some(data.unbind()), file: None, size })?);
+        Ok(())
+    }
+}
+

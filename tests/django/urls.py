@@ -69,6 +69,7 @@ def password_login(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("", include("tests.django.request_views")),  # request parsing
     path("passwords/login", password_login),
     path("stock", stock),
     path("ours", ours),

@@ -44,6 +44,24 @@ class WebAccelSettings:
     """``JsonResponse`` writes NaN and Infinity as ``null`` instead of raising
     ``webaccel.json.JSONEncodeError`` (a ``ValueError``)."""
 
+    # request parsing (webaccel.django.request). None in the keys marked "fallback" means
+    # Django's own setting, named in the docstring; elsewhere None means no limit.
+    REQUEST_MAX_FIELDS: int | None = None
+    """Fallback ``DATA_UPLOAD_MAX_NUMBER_FIELDS``: fields of an urlencoded body or query string,
+    parts of a multipart body."""
+    REQUEST_MAX_FILES: int | None = None
+    """Fallback ``DATA_UPLOAD_MAX_NUMBER_FILES``: file parts of a multipart body."""
+    REQUEST_MAX_FORM_MEMORY: int | None = None
+    """Fallback ``DATA_UPLOAD_MAX_MEMORY_SIZE``: bytes of an urlencoded body, and of each
+    non-file multipart part."""
+    REQUEST_MAX_FILE_SIZE: int | None = 104_857_600
+    """Bytes of one uploaded file (100 MiB); ``None``: no limit."""
+    REQUEST_SPOOL_MAX_SIZE: int | None = None
+    """Fallback ``FILE_UPLOAD_MAX_MEMORY_SIZE``: larger uploads go to a temporary file."""
+    REQUEST_TRUSTED_PROXIES: tuple[str, ...] | list[str] = ("127.0.0.1/32", "::1/128")
+    """Networks (CIDR) whose ``REQUEST_CLIENT_IP_HEADER`` is believed by ``client_ip``."""
+    REQUEST_CLIENT_IP_HEADER: str = "x-forwarded-for"
+    """``x-forwarded-for``, ``x-real-ip``, ``forwarded`` (RFC 7239) or another header name."""
     # ratelimit (webaccel/django/ratelimit.py)
     RATELIMIT_ENABLED: bool = True
     """Turns every webaccel rate limit (middleware and ``@ratelimit``) on or off."""

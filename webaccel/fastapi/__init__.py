@@ -5,6 +5,12 @@
   app (``FastAPI(default_response_class=JSONResponse)``).
 - :class:`JSONBody`: a dependency that parses the request body with ``webaccel.json.loads``,
   answering 400 on invalid JSON, 413 above a size limit and 415 on a non-JSON content type.
+- :class:`FormBody`: a dependency parsing ``multipart/form-data`` (streamed, files spooled to
+  temporary files and closed after the response) and urlencoded forms with limits, in place of
+  python-multipart; 400/413/415 on refusal.
+- :class:`ClientAddress`: a dependency giving the client IP behind trusted proxies.
+- :class:`Negotiate`: a dependency choosing among offered media types (or languages,
+  encodings) by the request's ``Accept*`` header; 406 when none fits.
 
 See ``docs/fastapi.md``.
 """
@@ -12,6 +18,8 @@ See ``docs/fastapi.md``.
 from __future__ import annotations
 
 from webaccel.fastapi.dependencies import DEFAULT_MAX_BODY_SIZE, JSONBody, json_body
+from webaccel.fastapi.forms import ClientAddress, FormBody, Negotiate, form_body
 from webaccel.fastapi.responses import JSONResponse
 
 __all__ = ["JSONResponse", "JSONBody", "json_body", "DEFAULT_MAX_BODY_SIZE"]
+__all__ += ["FormBody", "form_body", "ClientAddress", "Negotiate"]

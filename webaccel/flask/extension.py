@@ -27,6 +27,17 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_JSON_COMPACT": None,
         # Write NaN/Infinity as null instead of raising JSONEncodeError.
         "WEBACCEL_JSON_NAN_AS_NULL": False,
+        # request parsing (webaccel.flask.request): opt-in, since it replaces app.request_class
+        # (an app's own subclass is kept, with the engine mixed in). Limits: None in the first
+        # three means Flask's MAX_FORM_PARTS / MAX_FORM_MEMORY_SIZE; elsewhere None is no limit.
+        # MAX_CONTENT_LENGTH bounds the whole body, as in Flask.
+        "WEBACCEL_REQUEST": False,
+        "WEBACCEL_REQUEST_MAX_PARTS": None,
+        "WEBACCEL_REQUEST_MAX_FIELD_SIZE": None,
+        "WEBACCEL_REQUEST_MAX_FORM_MEMORY": None,
+        "WEBACCEL_REQUEST_MAX_FILES": 100,
+        "WEBACCEL_REQUEST_MAX_FILE_SIZE": None,
+        "WEBACCEL_REQUEST_SPOOL_MAX_SIZE": 500_000,
         # ratelimit (webaccel/flask/ratelimit.py): @limit(...) views and an app-wide default.
         "WEBACCEL_RATELIMIT_ENABLED": True,
         "WEBACCEL_RATELIMIT_DEFAULT": None,  # a rate string applied to every request, or None
@@ -134,6 +145,9 @@ class WebAccel:
         _check_pagination_config(app.config)
         if app.config["WEBACCEL_JSON"]:
             app.json = self._make_json_provider(app)
+        from webaccel.flask import request as _request  # request parsing
+
+        _request.install(app)
         from webaccel.flask import ratelimit as _ratelimit  # rate limiting: hooks + config
 
         _ratelimit.init_app(app)
