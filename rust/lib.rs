@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+pub mod compress;
 pub mod errors;
 pub mod http;
 pub mod json;
@@ -14,5 +15,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     json::register(m)?;
     http::register(m)?;
+    compress::register(m)?;
     Ok(())
 }

@@ -26,6 +26,9 @@ __all__ = [
     "CookieError",
     "HeaderError",
     "MultipartError",
+    "CompressionError",
+    "DecompressionError",
+    "SizeLimitError",
 ]
 
 
@@ -75,3 +78,18 @@ class MultipartError(HTTPParseError):
     ``Content-Disposition`` or ``name``, a bad boundary), or over one of the parser's limits
     (``max_parts``, ``max_files``, ``max_field_size``, ``max_file_size``, ``max_header_size``,
     ``max_headers``, ``max_preamble``, ``max_epilogue``, ``max_body_size``)."""
+
+
+class CompressionError(WebAccelError, ValueError):
+    """Root of ``webaccel.compress``'s errors; raised itself for misuse: an unknown content
+    coding, a level out of range, a streaming object used after ``finish()``."""
+
+
+class DecompressionError(CompressionError):
+    """Compressed data was refused: corrupt, truncated, followed by stray bytes, or (as the
+    subclass :class:`SizeLimitError`) decoding to more than ``max_size`` bytes."""
+
+
+class SizeLimitError(DecompressionError):
+    """The decoded output would exceed ``max_size`` (a decompression bomb, or simply too large).
+    Decoding stops at the limit: memory stays bounded by ``max_size``."""
