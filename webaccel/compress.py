@@ -45,6 +45,8 @@ __all__ = [
     "DEFAULT_MINIMUM_SIZE",
     "DEFAULT_EXCLUDED_TYPES",
     "MAX_STACKED_CODINGS",
+    "weaken_etag",
+    "add_vary",
     "CompressionError",
     "DecompressionError",
     "SizeLimitError",
