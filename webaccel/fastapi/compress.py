@@ -128,6 +128,10 @@ class CompressionMiddleware:
         except CompressionError as e:
             await _error(send, 415, str(e), [(b"accept-encoding", ", ".join(self.policy.encodings).encode())])
             return None
+        declared = _get(headers, b"content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_request_size:
+            await _error(send, 413, f"compressed request body exceeds {self.max_request_size} bytes")
+            return None
         parts: list[bytes] = []
         received = 0
         try:

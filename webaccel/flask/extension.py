@@ -8,6 +8,8 @@ from types import MappingProxyType
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from webaccel.compress import DEFAULT_EXCLUDED_TYPES
+from webaccel.flask.compress import init_compress
 from webaccel.flask.json import WebAccelJSONProvider
 
 __all__ = ["CONFIG_DEFAULTS", "WebAccel"]
@@ -23,6 +25,17 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_JSON_COMPACT": None,
         # Write NaN/Infinity as null instead of raising JSONEncodeError.
         "WEBACCEL_JSON_NAN_AS_NULL": False,
+        # compress (webaccel/flask/compress.py): opt-in response compression with the coding the
+        # client prefers; levels per coding ({"br": 5}); streamed responses chunk by chunk.
+        "WEBACCEL_COMPRESS_ENABLED": False,
+        "WEBACCEL_COMPRESS_ENCODINGS": ("zstd", "br", "gzip"),
+        "WEBACCEL_COMPRESS_LEVELS": None,
+        "WEBACCEL_COMPRESS_MIN_SIZE": 500,
+        "WEBACCEL_COMPRESS_EXCLUDED_TYPES": DEFAULT_EXCLUDED_TYPES,
+        "WEBACCEL_COMPRESS_STREAMS": True,
+        # Decode request bodies sent with Content-Encoding (413 over the size, 400 if corrupt).
+        "WEBACCEL_COMPRESS_REQUESTS": False,
+        "WEBACCEL_COMPRESS_MAX_REQUEST_SIZE": 16 * 1024 * 1024,
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -72,6 +85,7 @@ class WebAccel:
         _check_config(app.config)
         if app.config["WEBACCEL_JSON"]:
             app.json = self._make_json_provider(app)
+        init_compress(app)
         app.extensions["webaccel"] = self
 
     def _make_json_provider(self, app: Flask) -> WebAccelJSONProvider:
