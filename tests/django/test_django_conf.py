@@ -37,7 +37,7 @@ def test_defaults_without_the_setting() -> None:
     settings = conf.get_settings()
     assert settings == conf.WebAccelSettings()
     assert settings.JSON_NAN_AS_NULL is False
-    assert dict(conf.DEFAULTS) == {"JSON_NAN_AS_NULL": False}
+    assert conf.DEFAULTS["JSON_NAN_AS_NULL"] is False  # other areas add their keys beside it
     assert webaccel_errors() == []
 
 
@@ -102,7 +102,8 @@ def test_unknown_key_hint_suggests_the_close_key() -> None:
         assert error.hint == "Did you mean 'JSON_NAN_AS_NULL'?"
     with override_settings(WEBACCEL={"SOMETHING": 1}):
         [error] = webaccel_errors()
-        assert error.hint == "Known keys: JSON_NAN_AS_NULL."
+        assert error.hint == f"Known keys: {', '.join(sorted(conf.DEFAULTS))}."
+        assert "JSON_NAN_AS_NULL" in error.hint
 
 
 def test_every_problem_is_reported() -> None:
