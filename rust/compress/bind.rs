@@ -13,9 +13,6 @@ use super::negotiate::negotiate;
 use super::{CompressError, Encoding};
 use crate::errors::{guard, COMPRESSION_ERROR, DECOMPRESSION_ERROR, SIZE_LIMIT_ERROR};
 
-/// `decompress`'s default cap on the output: 16 MiB.
-pub const DEFAULT_MAX_SIZE: usize = 16 << 20;
-
 impl From<CompressError> for PyErr {
     fn from(e: CompressError) -> PyErr {
         Python::attach(|py| {
@@ -47,7 +44,8 @@ pub fn compress_compress<'py>(py: Python<'py>, data: PyBackedBytes, encoding: &s
 
 /// Decodes `data`, refusing output over `max_size` bytes (`SizeLimitError`).
 #[pyfunction]
-#[pyo3(signature = (data, encoding, *, max_size=DEFAULT_MAX_SIZE))]
+// max_size: 16 MiB by default (a literal: the signature shows it to Python).
+#[pyo3(signature = (data, encoding, *, max_size=16777216))]
 pub fn compress_decompress<'py>(py: Python<'py>, data: PyBackedBytes, encoding: &str, max_size: usize) -> PyResult<Bound<'py, PyBytes>> {
     guard(py, || {
         let enc = encoding_arg(encoding)?;
@@ -176,7 +174,7 @@ pub struct Decompressor {
 #[pymethods]
 impl Decompressor {
     #[new]
-    #[pyo3(signature = (encoding, *, max_size=DEFAULT_MAX_SIZE))]
+    #[pyo3(signature = (encoding, *, max_size=16777216))]
     fn new(py: Python<'_>, encoding: &str, max_size: usize) -> PyResult<Self> {
         guard(py, || {
             let enc = encoding_arg(encoding)?;
