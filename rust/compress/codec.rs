@@ -4,9 +4,9 @@
 
 use std::cell::RefCell;
 
-use brotli::enc::encode::{BrotliEncoderOperation, BrotliEncoderParameter, BrotliEncoderStateStruct};
-use brotli::enc::StandardAlloc;
-use brotli::{BrotliDecompressStream, BrotliResult, BrotliState};
+use brotli_decompressor::{BrotliDecompressStream, BrotliResult, BrotliState, StandardAlloc};
+use brotlic::encode::BrotliOperation;
+use brotlic::{BrotliEncoder, BrotliEncoderOptions, Quality, WindowSize};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use zstd::zstd_safe::{self, CCtx, CParameter, DCtx, DParameter, InBuffer, OutBuffer, ResetDirective};
 use zstd::zstd_safe::zstd_sys::ZSTD_EndDirective;
@@ -18,7 +18,7 @@ pub const ZSTD_MIN_LEVEL: i32 = -(1 << 17);
 /// RFC 9659 §3: a zstd content coding uses a window of at most 8 MB, so decoders can bound memory.
 const ZSTD_WINDOW_LOG_MAX: u32 = 23;
 /// brotli's default window (Python's `brotli` package uses the same).
-const BROTLI_LGWIN: u32 = 22;
+const BROTLI_LGWIN: u8 = 22;
 /// Output grows in steps of at least this much.
 const STEP: usize = 32 << 10;
 const FLATE_WINDOW_BITS: u8 = 15;
@@ -113,7 +113,6 @@ pub enum Mode {
     Finish,
 }
 
-type BrotliEncoder = BrotliEncoderStateStruct<StandardAlloc>;
 type BrotliDecoder = BrotliState<StandardAlloc, StandardAlloc, StandardAlloc>;
 
 /// A streaming compressor.
@@ -144,13 +143,14 @@ impl Encoder {
                 Encoder::Flate(encoding, Box::new(c))
             }
             Encoding::Br => {
-                let mut s = Box::new(BrotliEncoder::new(StandardAlloc::default()));
-                s.set_parameter(BrotliEncoderParameter::BROTLI_PARAM_QUALITY, level as u32);
-                s.set_parameter(BrotliEncoderParameter::BROTLI_PARAM_LGWIN, BROTLI_LGWIN);
+                let bad = |_| encoder_error(Encoding::Br, "bad parameter");
+                let mut options = BrotliEncoderOptions::new();
+                options.quality(Quality::new(level as u8).map_err(bad)?);
+                options.window_size(WindowSize::new(BROTLI_LGWIN).map_err(bad)?);
                 if let Some(n) = size_hint {
-                    s.set_parameter(BrotliEncoderParameter::BROTLI_PARAM_SIZE_HINT, n.min(1 << 30) as u32);
+                    options.size_hint(n.min(1 << 30) as u32);
                 }
-                Encoder::Br(s)
+                Encoder::Br(Box::new(options.build().map_err(bad)?))
             }
             Encoding::Zstd => {
                 let mut c = CCtx::create();
@@ -201,37 +201,29 @@ fn flate_write(c: &mut Compress, encoding: Encoding, input: &[u8], mode: Mode, o
     }
 }
 
-fn brotli_write(s: &mut BrotliEncoder, input: &[u8], mode: Mode, out: &mut Vec<u8>) -> Result<(), CompressError> {
+fn brotli_write(e: &mut BrotliEncoder, input: &[u8], mode: Mode, out: &mut Vec<u8>) -> Result<(), CompressError> {
     let op = match mode {
-        Mode::Process => BrotliEncoderOperation::BROTLI_OPERATION_PROCESS,
-        Mode::Flush => BrotliEncoderOperation::BROTLI_OPERATION_FLUSH,
-        Mode::Finish => BrotliEncoderOperation::BROTLI_OPERATION_FINISH,
+        Mode::Process => BrotliOperation::Process,
+        Mode::Flush => BrotliOperation::Flush,
+        Mode::Finish => BrotliOperation::Finish,
     };
-    if s.is_finished() {
+    if e.is_finished() {
         return if input.is_empty() { Ok(()) } else { Err(CompressError::Finished) };
     }
-    let mut nop = |_: &mut brotli::interface::PredictionModeContextMap<brotli::InputReferenceMut>,
-                   _: &mut [brotli::interface::StaticCommand],
-                   _: brotli::InputPair,
-                   _: &mut StandardAlloc| ();
-    let mut avail_in = input.len();
-    let mut in_off = 0;
-    let mut total = None;
+    let mut pos = 0;
     loop {
         let start = out.len();
         out.resize(start + STEP, 0);
-        let mut avail_out = STEP;
-        let mut out_off = start;
-        let ok = s.compress_stream(op, &mut avail_in, input, &mut in_off, &mut avail_out, out, &mut out_off, &mut total, &mut nop);
-        out.truncate(out_off);
-        if !ok {
-            return Err(encoder_error(Encoding::Br, "the encoder refused its input"));
-        }
-        if avail_in > 0 || s.has_more_output() {
+        let step = e.compress(&input[pos..], &mut out[start..], op);
+        let written = step.map_or(0, |r| r.bytes_written);
+        out.truncate(start + written);
+        let r = step.map_err(|_| encoder_error(Encoding::Br, "the encoder refused its input"))?;
+        pos += r.bytes_read;
+        if pos < input.len() || e.has_output() {
             continue;
         }
         match mode {
-            Mode::Finish if !s.is_finished() => continue,
+            Mode::Finish if !e.is_finished() => continue,
             _ => return Ok(()),
         }
     }
