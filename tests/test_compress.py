@@ -560,3 +560,16 @@ def test_negotiate_examples(header: str | None, expected: str | None) -> None:
 def test_negotiate_bad_argument() -> None:
     with pytest.raises(TypeError):
         negotiate(42)  # type: ignore[arg-type]
+
+
+def test_bench_module_runs_quick(tmp_path) -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, str(root / "bench" / "run.py"), "--quick", "--only", "compress"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for title in ("### compress gzip", "### decompress gzip", "### compress br", "### decompress br",
+                  "### compress zstd", "### decompress zstd"):
+        assert title in result.stdout
+    assert "Failures (not timed)" not in result.stdout
