@@ -111,7 +111,7 @@ class CompressionMiddleware:
         refused = self.process_request(request)
         if refused is not None:
             return refused
-        response = await self.get_response(request)  # type: ignore[misc]
+        response = await self.get_response(request)
         return self.process_response(request, response)
 
     # --- request bodies ------------------------------------------------------------------------
@@ -150,8 +150,8 @@ class CompressionMiddleware:
         except DecompressionError as e:
             return HttpResponse(str(e), status=400, content_type="text/plain")
         body = b"".join(parts)
-        request._stream = io.BytesIO(body)  # type: ignore[attr-defined]
-        request._read_started = False  # type: ignore[attr-defined]
+        request._stream = io.BytesIO(body)
+        request._read_started = False
         request.META["CONTENT_LENGTH"] = str(len(body))
         del request.META["HTTP_CONTENT_ENCODING"]
         request.__dict__.pop("headers", None)  # a cached view of META
@@ -162,7 +162,7 @@ class CompressionMiddleware:
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         options = self.options()
         policy = options.policy
-        if not response.streaming and len(response.content) < policy.minimum_size:  # type: ignore[attr-defined]
+        if not response.streaming and len(response.content) < policy.minimum_size:
             return response
         if response.streaming and not options.streams:
             return response
@@ -183,17 +183,17 @@ class CompressionMiddleware:
         padding = options.padding if encoding == "gzip" else 0
         if response.streaming:
             if getattr(response, "is_async", False):
-                response.streaming_content = _acompressed(response.streaming_content, Compressor(encoding, level), padding)  # type: ignore[attr-defined]
+                response.streaming_content = _acompressed(response.streaming_content, Compressor(encoding, level), padding)
             else:
-                response.streaming_content = _compressed(response.streaming_content, Compressor(encoding, level), padding)  # type: ignore[attr-defined]
+                response.streaming_content = _compressed(response.streaming_content, Compressor(encoding, level), padding)
             if response.has_header("Content-Length"):
                 del response.headers["Content-Length"]
         else:
-            content: bytes = response.content  # type: ignore[attr-defined]
+            content: bytes = response.content
             out = gzip_padded(compress(content, encoding, level), padding)
             if len(out) >= len(content):
                 return response
-            response.content = out  # type: ignore[attr-defined]
+            response.content = out
             response.headers["Content-Length"] = str(len(out))
         etag = response.get("ETag")
         if etag:
