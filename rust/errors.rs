@@ -50,6 +50,24 @@ pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
 pub static COMPRESSION_ERROR: ExcType = ExcType::new("CompressionError");
 pub static DECOMPRESSION_ERROR: ExcType = ExcType::new("DecompressionError");
 pub static SIZE_LIMIT_ERROR: ExcType = ExcType::new("SizeLimitError");
+// storage (shared Redis client) and rate limiting
+pub static STORAGE_ERROR: ExcType = ExcType::new("StorageError");
+pub static STORAGE_CONFIG_ERROR: ExcType = ExcType::new("StorageConfigError");
+pub static RATE_LIMIT_ERROR: ExcType = ExcType::new("RateLimitError");
+// pagination
+pub static PAGINATION_ERROR: ExcType = ExcType::new("PaginationError");
+pub static PAGE_NOT_AN_INTEGER: ExcType = ExcType::new("PageNotAnInteger");
+pub static EMPTY_PAGE: ExcType = ExcType::new("EmptyPage");
+pub static INVALID_PAGE_SIZE: ExcType = ExcType::new("InvalidPageSize");
+pub static INVALID_CURSOR: ExcType = ExcType::new("InvalidCursor");
+pub static FILTER_ERROR: ExcType = ExcType::new("FilterError");
+// passwords (argon2-cffi's names)
+pub static PASSWORD_HASHING_ERROR: ExcType = ExcType::new("HashingError");
+pub static PASSWORD_VERIFICATION_ERROR: ExcType = ExcType::new("VerificationError");
+pub static PASSWORD_MISMATCH_ERROR: ExcType = ExcType::new("VerifyMismatchError");
+pub static PASSWORD_INVALID_HASH_ERROR: ExcType = ExcType::new("InvalidHashError");
+// webhooks
+pub static WEBHOOK_ERROR: ExcType = ExcType::new("WebhookSignatureError");
 
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.

@@ -4,9 +4,15 @@
 use pyo3::prelude::*;
 
 pub mod compress;
+pub mod cache;
 pub mod errors;
 pub mod http;
 pub mod json;
+pub mod ratelimit;
+pub mod store;
+pub mod pagination;
+pub mod passwords;
+pub mod webhook;
 
 /// The module does not need the GIL: every piece of shared state is `Send + Sync`.
 #[pymodule(gil_used = false)]
@@ -16,5 +22,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     json::register(m)?;
     http::register(m)?;
     compress::register(m)?;
+    cache::register(m)?;
+    store::register(m)?;
+    ratelimit::register(m)?;
+    pagination::register(m)?;
+    passwords::register(m)?;
+    webhook::register(m)?;
     Ok(())
 }

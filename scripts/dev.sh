@@ -88,10 +88,16 @@ cmd_bench() {
   "$PY" bench/run.py "$@"
 }
 
+cmd_loadbench() {
+  build
+  "$PY" -m bench.load "$@"
+}
+
 case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   build) shift; build ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: scripts/dev.sh {demo|test|build|bench}" >&2; exit 2 ;;
+  loadbench) shift; cmd_loadbench "$@" ;;
+  *) echo "usage: scripts/dev.sh {demo|test|build|bench|loadbench}" >&2; exit 2 ;;
 esac

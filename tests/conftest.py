@@ -25,3 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 BENCH_DATA = SHARED / "bench-data"
 VECTORS = SHARED / "vectors"
+
+# Redis fixtures (redis_server, redis_url, redis_outage) for tests marked @pytest.mark.redis.
+pytest_plugins = ["tests.redis_fixtures"]

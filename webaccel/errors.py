@@ -29,6 +29,26 @@ __all__ = [
     "CompressionError",
     "DecompressionError",
     "SizeLimitError",
+    "CacheError",
+    "CacheUnavailableError",
+
+
+    "StorageError",
+    "StorageConfigError",
+    "RateLimitError",
+    "PaginationError",
+    "InvalidPage",
+    "PageNotAnInteger",
+    "EmptyPage",
+    "InvalidPageSize",
+    "InvalidCursor",
+    "FilterError",
+    "Argon2Error",
+    "VerificationError",
+    "VerifyMismatchError",
+    "HashingError",
+    "InvalidHashError",
+    "WebhookSignatureError",
 ]
 
 
@@ -93,3 +113,97 @@ class DecompressionError(CompressionError):
 class SizeLimitError(DecompressionError):
     """The decoded output would exceed ``max_size`` (a decompression bomb, or simply too large).
     Decoding stops at the limit: memory stays bounded by ``max_size``."""
+class StorageError(WebAccelError, ConnectionError):
+    """A storage backend (Redis) could not serve a call: unreachable, timed out, in the pause after
+    a failure, or it replied with an error. Rate limiters never raise it (their outage policy,
+    ``fail_open``, decides instead); ``RedisClient`` does."""
+
+
+class StorageConfigError(WebAccelError, ValueError):
+    """A storage URL or option is invalid (``redis://`` URL, negative timeout, ...)."""
+
+
+class RateLimitError(WebAccelError, ValueError):
+    """A rate limit is misconfigured: a rate string that does not parse (``"10/fortnight"``), a
+    zero amount or period, an unknown algorithm or storage, or an invalid option or cost."""
+
+
+class CacheError(WebAccelError):
+    """Root of the errors raised by ``webaccel.cache`` (a value the serializer refuses, a
+    malformed stored value)."""
+
+
+class CacheUnavailableError(CacheError, StorageError):
+    """The cache's server (Redis) could not be reached within the timeout, or is in the pause
+    after a failure (a ``StorageError``, so a ``ConnectionError``). Raised only when the cache is
+    configured with ``on_error="raise"`` (and by ``incr``/``clear``, which cannot pretend);
+    otherwise an outage behaves as a miss."""
+# pagination
+
+
+class PaginationError(WebAccelError, ValueError):
+    """Root of the errors raised by ``webaccel.pagination`` (pages, cursors, filters, sorting)."""
+
+
+class InvalidPage(PaginationError):
+    """A page number was refused (mirrors ``django.core.paginator.InvalidPage``)."""
+
+
+class PageNotAnInteger(InvalidPage):
+    """The page number is not an integer: a non-numeric string, a non-integral float, an object
+    ``int()`` refuses (mirrors Django's ``PageNotAnInteger``, same message)."""
+
+
+class EmptyPage(InvalidPage):
+    """The page number is below 1 or past the last page (mirrors Django's ``EmptyPage``, same
+    messages)."""
+
+
+class InvalidPageSize(PaginationError):
+    """The page size is not an integer, or is below 1. (Sizes above the maximum are clamped.)"""
+
+
+class InvalidCursor(PaginationError):
+    """A pagination cursor was refused: malformed, truncated, tampered with, signed with an
+    unknown secret, longer than the codec's ``max_length``, or older than its ``max_age``."""
+
+
+class FilterError(PaginationError):
+    """A filter or sort query parameter was refused: a field or operator outside the allow-list,
+    a value that does not convert to the field's type, or one of the explicit limits (number of
+    sort keys, of filters, of ``in`` items, value length). Adapters answer 400."""
+# passwords (webaccel.passwords): argon2-cffi's exception names under one area root.
+
+
+class Argon2Error(WebAccelError):
+    """Root of the password-hashing errors (argon2-cffi's ``Argon2Error``)."""
+
+
+class VerificationError(Argon2Error):
+    """Verification failed for a reason other than a wrong password; the message is
+    libargon2's (``args[0]``), as in argon2-cffi."""
+
+
+class VerifyMismatchError(VerificationError):
+    """The password does not match the hash."""
+
+
+class HashingError(Argon2Error):
+    """Hashing failed: a parameter out of Argon2's range (the message is libargon2's, e.g.
+    ``"Memory cost is too small"``) or memory could not be allocated."""
+
+
+class InvalidHashError(VerificationError, ValueError):
+    """An encoded hash is malformed, of an unexpected type, or asks for more than the
+    verification caps allow (``max_memory_cost``, ``max_time_cost``, ``max_parallelism``, the
+    string length). A ``ValueError`` as in argon2-cffi, and a ``VerificationError`` because
+    argon2-cffi reports some malformed hashes as ``VerificationError("Decoding failed")``: code
+    catching either keeps working."""
+
+
+# webhooks (webaccel.webhooks)
+
+
+class WebhookSignatureError(WebAccelError, ValueError):
+    """An unsupported ``algorithm`` or ``encoding`` was passed to ``webaccel.webhooks``. A
+    signature that does not match is never an exception: ``verify`` returns ``False``."""

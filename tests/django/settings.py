@@ -17,3 +17,12 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 LANGUAGE_CODE = "en"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+# cache: the in-process backend under its own alias (Django's default cache is left as it is).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "webaccel": {"BACKEND": "webaccel.django.cache.WebAccelCache", "LOCATION": "tests", "TIMEOUT": 60},
+}
+# pagination: a test app with one model, on an in-memory sqlite database.
+INSTALLED_APPS += ["tests.django.pagination_app"]
+DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}

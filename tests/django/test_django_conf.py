@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -37,7 +38,8 @@ def test_defaults_without_the_setting() -> None:
     settings = conf.get_settings()
     assert settings == conf.WebAccelSettings()
     assert settings.JSON_NAN_AS_NULL is False
-    assert conf.DEFAULTS["JSON_NAN_AS_NULL"] is False  # other areas add their keys beside it
+    assert conf.DEFAULTS["JSON_NAN_AS_NULL"] is False
+    assert dict(conf.DEFAULTS) == {f.name: f.default for f in dataclasses.fields(conf.WebAccelSettings)}
     assert webaccel_errors() == []
 
 

@@ -9,7 +9,9 @@ import uuid
 
 from django.http import HttpRequest
 from django.http import JsonResponse as DjangoJsonResponse
+from django.urls import include, path
 from django.urls import path
+from django.views.decorators.cache import cache_page
 from django.utils.translation import gettext_lazy
 
 from webaccel.django.http import JsonResponse
@@ -36,8 +38,51 @@ def ours_list(request: HttpRequest) -> JsonResponse:
     return JsonResponse([1, 2, 3], safe=False, status=201, headers={"X-Test": "1"})
 
 
+_cached_calls = 0
+
+
+@cache_page(60, cache="webaccel")
+def cached_view(request: HttpRequest) -> JsonResponse:
+    """A view cached by Django's cache_page on webaccel's backend (the counter shows reuse)."""
+    global _cached_calls
+    _cached_calls += 1
+    return JsonResponse({"calls": _cached_calls, "query": request.GET.urlencode()})
+# passwords: a login view over an in-memory user table (no database), checked with Django's
+# check_password, so PASSWORD_HASHERS decides the hasher; a stale hash is upgraded on login.
+PASSWORD_USERS: dict[str, str] = {}
+
+
+def password_login(request: HttpRequest) -> JsonResponse:
+    from django.contrib.auth.hashers import check_password
+
+    username = request.POST.get("username", "")
+    stored = PASSWORD_USERS.get(username)
+
+    def upgrade(raw: str) -> None:
+        from django.contrib.auth.hashers import make_password
+
+        PASSWORD_USERS[username] = make_password(raw)
+
+    if stored is None or not check_password(request.POST.get("password", ""), stored, setter=upgrade):
+        return JsonResponse({"ok": False}, status=401)
+    return JsonResponse({"ok": True, "user": username})
+
+
 urlpatterns = [
+    path("passwords/login", password_login),
     path("stock", stock),
     path("ours", ours),
     path("ours-list", ours_list),
+    path("ratelimit/", include("tests.django.ratelimit_urls")),
+    path("cached-view", cached_view),
+]
+
+# pagination (tests/django/test_django_pagination.py)
+from tests.django.pagination_app import views as pagination_views  # noqa: E402
+
+urlpatterns += [
+    path("pagination/products", pagination_views.products),
+    path("pagination/products-default", pagination_views.products_default),
+    path("pagination/rows", pagination_views.rows),
+    path("pagination/plain", pagination_views.plain),
 ]

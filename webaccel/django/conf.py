@@ -65,6 +65,40 @@ class WebAccelSettings:
     415 for an unknown coding)."""
     COMPRESS_MAX_REQUEST_SIZE: int = 16 * 1024 * 1024
     """Cap on a request body, compressed and decoded, when decoding."""
+    # ratelimit (webaccel/django/ratelimit.py)
+    RATELIMIT_ENABLED: bool = True
+    """Turns every webaccel rate limit (middleware and ``@ratelimit``) on or off."""
+    RATELIMIT_DEFAULT: str | None = None
+    """The app-wide rate ``RateLimitMiddleware`` applies (``"1000/hour"``); None: no global limit."""
+    RATELIMIT_STORAGE: str = "memory://"
+    """``"memory://"`` (per process) or ``"redis://host:6379/0"`` (shared by every process)."""
+    RATELIMIT_ALGORITHM: str = "gcra"
+    """``"gcra"``, ``"fixed_window"`` or ``"sliding_window"``."""
+    RATELIMIT_FAIL_OPEN: bool = True
+    """When Redis fails: admit (True) or refuse with 429 (False); a warning is logged either way."""
+    RATELIMIT_HEADERS: bool = True
+    """``RateLimit`` / ``RateLimit-Policy`` headers on responses (``Retry-After`` on 429 always)."""
+    RATELIMIT_LEGACY_HEADERS: bool = False
+    """``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset`` as well."""
+    RATELIMIT_TRUSTED_PROXIES: tuple[str, ...] | list[str] = ("127.0.0.1/32", "::1/128")
+    """Networks whose forwarding header is believed when finding the client IP."""
+    RATELIMIT_PROXY_HEADER: str = "x-forwarded-for"
+    """``"x-forwarded-for"``, ``"forwarded"`` (RFC 7239) or ``"x-real-ip"``."""
+    RATELIMIT_IPV6_PREFIX: int | None = 64
+    """IPv6 clients are counted per network of this many bits (None: per address)."""
+    RATELIMIT_KEY_PREFIX: str = "webaccel:rl"
+    """Prefix of the Redis keys."""
+    RATELIMIT_TIMEOUT: float | int = 0.1
+    """Seconds a Redis round trip may take before the outage policy answers."""
+    RATELIMIT_MAX_KEYS: int = 100_000
+    """Keys held by memory storage at most."""
+    RATELIMIT_EXEMPT: tuple[str, ...] | list[str] = ()
+    """Path prefixes the middleware never limits (``"/health"``)."""
+    # pagination
+    PAGINATION_PAGE_SIZE: int = 20
+    """Page size of ``webaccel.django.pagination.paginate`` when the request gives none."""
+    PAGINATION_MAX_PAGE_SIZE: int | None = 100
+    """Larger requested page sizes are clamped to this (``None``: no maximum)."""
 
 
 DEFAULTS: Mapping[str, Any] = types.MappingProxyType(

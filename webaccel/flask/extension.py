@@ -10,7 +10,9 @@ from flask.json.provider import DefaultJSONProvider
 
 from webaccel.compress import DEFAULT_EXCLUDED_TYPES
 from webaccel.flask.compress import init_compress
+from webaccel.flask.cache import cached, init_cache
 from webaccel.flask.json import WebAccelJSONProvider
+from webaccel.flask.pagination import check_config as _check_pagination_config
 
 __all__ = ["CONFIG_DEFAULTS", "WebAccel"]
 
@@ -36,6 +38,33 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         # Decode request bodies sent with Content-Encoding (413 over the size, 400 if corrupt).
         "WEBACCEL_COMPRESS_REQUESTS": False,
         "WEBACCEL_COMPRESS_MAX_REQUEST_SIZE": 16 * 1024 * 1024,
+        # ratelimit (webaccel/flask/ratelimit.py): @limit(...) views and an app-wide default.
+        "WEBACCEL_RATELIMIT_ENABLED": True,
+        "WEBACCEL_RATELIMIT_DEFAULT": None,  # a rate string applied to every request, or None
+        "WEBACCEL_RATELIMIT_STORAGE": "memory://",  # or "redis://host:6379/0"
+        "WEBACCEL_RATELIMIT_ALGORITHM": "gcra",  # or "fixed_window", "sliding_window"
+        "WEBACCEL_RATELIMIT_FAIL_OPEN": True,  # when Redis fails: admit (True) or refuse (False)
+        "WEBACCEL_RATELIMIT_HEADERS": True,  # RateLimit / RateLimit-Policy on responses
+        "WEBACCEL_RATELIMIT_LEGACY_HEADERS": False,  # X-RateLimit-Limit/Remaining/Reset as well
+        "WEBACCEL_RATELIMIT_TRUSTED_PROXIES": ("127.0.0.1/32", "::1/128"),
+        "WEBACCEL_RATELIMIT_PROXY_HEADER": "x-forwarded-for",
+        "WEBACCEL_RATELIMIT_IPV6_PREFIX": 64,  # IPv6 clients counted per /64 (None: per address)
+        "WEBACCEL_RATELIMIT_KEY_PREFIX": "webaccel:rl",  # Redis key prefix
+        "WEBACCEL_RATELIMIT_TIMEOUT": 0.1,  # seconds, Redis round trip
+        "WEBACCEL_RATELIMIT_MAX_KEYS": 100_000,  # memory storage bound
+        "WEBACCEL_RATELIMIT_EXEMPT": (),  # path prefixes the default limit skips
+        # cache (webaccel/flask/cache.py): the app's cache, used by WebAccel.cached.
+        "WEBACCEL_CACHE_TYPE": "memory",  # "memory" or "redis"
+        "WEBACCEL_CACHE_URL": None,  # redis:// URL, for TYPE "redis"
+        "WEBACCEL_CACHE_DEFAULT_TIMEOUT": 300,  # seconds; None: forever
+        "WEBACCEL_CACHE_MAX_ITEMS": 10_000,  # memory
+        "WEBACCEL_CACHE_MAX_BYTES": None,  # memory
+        "WEBACCEL_CACHE_KEY_PREFIX": "flask:",  # redis
+        "WEBACCEL_CACHE_ON_ERROR": "miss",  # redis outage: "miss" or "raise"
+        # pagination: webaccel.flask.pagination's default page size, and the maximum larger
+        # requested sizes are clamped to (None: no maximum).
+        "WEBACCEL_PAGINATION_PAGE_SIZE": 20,
+        "WEBACCEL_PAGINATION_MAX_PAGE_SIZE": 100,
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -71,6 +100,9 @@ class WebAccel:
     json_provider_class: type[WebAccelJSONProvider] = WebAccelJSONProvider
     """The provider installed when ``WEBACCEL_JSON`` is true; subclass to customise."""
 
+    cached = staticmethod(cached)
+    """``@webaccel.cached(timeout=60)``: response caching, see ``webaccel.flask.cache``."""
+
     def __init__(self, app: Flask | None = None) -> None:
         if app is not None:
             self.init_app(app)
@@ -83,9 +115,14 @@ class WebAccel:
         for key, value in CONFIG_DEFAULTS.items():
             app.config.setdefault(key, value)
         _check_config(app.config)
+        _check_pagination_config(app.config)
         if app.config["WEBACCEL_JSON"]:
             app.json = self._make_json_provider(app)
         init_compress(app)
+        from webaccel.flask import ratelimit as _ratelimit  # rate limiting: hooks + config
+
+        _ratelimit.init_app(app)
+        init_cache(app)
         app.extensions["webaccel"] = self
 
     def _make_json_provider(self, app: Flask) -> WebAccelJSONProvider:

@@ -1,0 +1,336 @@
+"""Load each end-to-end example app (examples/e2e) with wrk, stock and webaccel side by side.
+
+    make loadbench                          # or: .venv/bin/python -m bench.load [options]
+    .venv/bin/python -m bench.load --frameworks fastapi --rounds 3 --duration 5
+
+For every framework it starts the app's variants one at a time on 127.0.0.1 under the same
+server with the same settings (FastAPI: uvicorn; Flask and Django: gunicorn's gthread worker,
+which keeps connections alive like uvicorn does), one worker process, and alternates them
+round after round so that drift on the machine hits both. Each endpoint is loaded with wrk for
+``--duration`` seconds per round; the table shows the median requests/s and p99 latency over the
+rounds, the ratio webaccel/stock, and the ceiling: the same list body served pre-serialized
+with no auth and no limit (the ``/ceiling/items`` route of the same app). While the login
+endpoint (argon2 at argon2-cffi's defaults) is loaded, a second wrk measures the p99 of
+``/ping`` on the same server, to show that hashing does not stall other requests.
+
+wrk comes from Debian's packages; the command installs it with apt-get when it is missing.
+Not part of ``make test`` (it takes minutes and measures, never asserts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+VENV_BIN = Path(sys.executable).parent
+
+sys.path[:0] = [str(ROOT), str(EXAMPLES)]
+
+FRAMEWORKS = ("fastapi", "flask", "django")
+VARIANTS = ("stock", "webaccel")
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str
+    path: str
+    auth: bool = False
+    body: bytes | None = None
+    content_type: str | None = None
+
+
+def _endpoints() -> list[Endpoint]:
+    item = {
+        "name": "Stoneware Carafe", "price": 42.5, "tags": ["kitchen", "handmade"],
+        "description": "Wheel-thrown stoneware, 1 litre, glazed inside. " * 30,
+        "attributes": {"colour": "sand", "volume": "1l"},
+    }
+    boundary = "wrkboundary7MA4YWxkTrZu0gW"
+    upload = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"blob.bin\"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode() + bytes(range(256)) * 256 + f"\r\n--{boundary}--\r\n".encode()
+    return [
+        Endpoint("list (auth + limit)", "GET", "/items?page=1&page_size=50", auth=True),
+        Endpoint("create 2 KB JSON", "POST", "/items", auth=True,
+                 body=json.dumps(item).encode(), content_type="application/json"),
+        Endpoint("cached detail", "GET", "/items/7"),
+        Endpoint("upload 64 KB", "POST", "/upload", body=upload,
+                 content_type=f"multipart/form-data; boundary={boundary}"),
+        Endpoint("ceiling (pre-serialized)", "GET", "/ceiling/items"),
+    ]
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk (apt-get)", file=sys.stderr)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is still missing after apt-get install")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def app_exists(framework: str, variant: str) -> bool:
+    base = EXAMPLES / "e2e"
+    return (base / f"{framework}_{variant}.py").exists() or (base / f"{framework}_{variant}").is_dir()
+
+
+def server_command(framework: str, variant: str, port: int, threads: int) -> tuple[list[str], dict[str, str]]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(EXAMPLES)]),
+        # The limit is checked on every request but never reached: the load measures its cost.
+        "E2E_RATE_LIMIT": "100000000/minute",
+        "E2E_ARGON2_DEFAULTS": "1",
+    }
+    module = f"e2e.{framework}_{variant}"
+    if framework == "fastapi":
+        return [str(VENV_BIN / "uvicorn"), f"{module}:app", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"], env
+    gunicorn = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30",
+                "--log-level", "warning"]
+    if framework == "flask":
+        return [*gunicorn, f"{module}:create_app()"], env
+    env["DJANGO_SETTINGS_MODULE"] = f"{module}.settings"
+    return [*gunicorn, f"{module}.wsgi"], env
+
+
+class Server:
+    def __init__(self, framework: str, variant: str, threads: int) -> None:
+        self.port = free_port()
+        cmd, env = server_command(framework, variant, self.port, threads)
+        self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{framework}/{variant}: the server exited ({self.proc.returncode})")
+            try:
+                if self.request("GET", "/ping")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise SystemExit(f"{framework}/{variant}: the server did not answer within 60 s")
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def token(self) -> str:
+        from e2e import data
+
+        status, body = self.request("POST", "/login", json.dumps(
+            {"username": "alice", "password": data.PASSWORD}).encode(),
+            {"Content-Type": "application/json"})
+        if status != 200:
+            raise SystemExit(f"login failed: {status} {body[:200]!r}")
+        return str(json.loads(body)["access_token"])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def lua_script(endpoint: Endpoint, token: str | None, directory: Path) -> Path:
+    headers = {}
+    if endpoint.auth and token:
+        headers["Authorization"] = f"Bearer {token}"
+    if endpoint.content_type:
+        headers["Content-Type"] = endpoint.content_type
+    lines = [f'wrk.method = "{endpoint.method}"']
+    for name, value in headers.items():
+        lines.append(f'wrk.headers["{name}"] = "{value}"')
+    if endpoint.body is not None:
+        body_file = directory / f"body-{abs(hash(endpoint.name))}.bin"
+        body_file.write_bytes(endpoint.body)
+        lines.append(f'local f = io.open("{body_file}", "rb"); wrk.body = f:read("*a"); f:close()')
+    path = directory / f"script-{abs(hash(endpoint.name))}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+@dataclass
+class Run:
+    rps: float
+    p99_ms: float
+    errors: int
+
+
+def run_wrk(wrk: str, url: str, script: Path | None, seconds: float, connections: int) -> Run:
+    cmd = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "10s"]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    errors = 0
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if sock:
+        errors += sum(int(x) for x in sock.groups())
+    return Run(rps, float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else float("nan"), errors)
+
+
+@dataclass
+class Cell:
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return statistics.median(r.rps for r in self.runs)
+
+    @property
+    def p99(self) -> float:
+        return statistics.median(r.p99_ms for r in self.runs)
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.runs)
+
+
+def bench_framework(framework: str, args: argparse.Namespace, wrk: str) -> list[str]:
+    variants = [v for v in VARIANTS if app_exists(framework, v)]
+    endpoints = _endpoints()
+    cells: dict[tuple[str, str], Cell] = {}
+    login: dict[str, Cell] = {}
+    ping_during_login: dict[str, Cell] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_no in range(args.rounds):
+            order = variants if round_no % 2 == 0 else list(reversed(variants))
+            for variant in order:
+                print(f"[{framework}] round {round_no + 1}/{args.rounds}: {variant}", file=sys.stderr)
+                server = Server(framework, variant, args.threads)
+                try:
+                    token = server.token()
+                    base = f"http://127.0.0.1:{server.port}"
+                    for endpoint in endpoints:
+                        script = lua_script(endpoint, token, Path(tmp))
+                        run_wrk(wrk, base + endpoint.path, script, 1, args.connections)  # warm-up
+                        run = run_wrk(wrk, base + endpoint.path, script, args.duration, args.connections)
+                        cells.setdefault((variant, endpoint.name), Cell()).runs.append(run)
+                    if not args.skip_login:
+                        from e2e import data
+
+                        login_ep = Endpoint("login", "POST", "/login", body=json.dumps(
+                            {"username": "alice", "password": data.PASSWORD}).encode(),
+                            content_type="application/json")
+                        script = lua_script(login_ep, None, Path(tmp))
+                        login_proc = subprocess.Popen(
+                            [wrk, "-t1", "-c4", f"-d{max(1, round(args.duration))}s", "--latency", "-s", str(script),
+                             base + "/login"], stdout=subprocess.PIPE, text=True)
+                        time.sleep(0.5)
+                        ping = run_wrk(wrk, base + "/ping", None, max(1.0, args.duration - 1), 4)
+                        out, _ = login_proc.communicate()
+                        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+                        login.setdefault(variant, Cell()).runs.append(Run(rps, float("nan"), 0))
+                        ping_during_login.setdefault(variant, Cell()).runs.append(ping)
+                finally:
+                    server.stop()
+    return render(framework, variants, endpoints, cells, login, ping_during_login)
+
+
+def render(framework: str, variants: list[str], endpoints: list[Endpoint],
+           cells: dict[tuple[str, str], Cell], login: dict[str, Cell],
+           ping: dict[str, Cell]) -> list[str]:
+    both = "stock" in variants and "webaccel" in variants
+    lines = [f"### {framework}", "",
+             "| endpoint | stock req/s | webaccel req/s | webaccel/stock | stock p99 ms | webaccel p99 ms | webaccel/ceiling |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    ceiling = {v: cells[(v, "ceiling (pre-serialized)")].rps for v in variants
+               if (v, "ceiling (pre-serialized)") in cells}
+    for endpoint in endpoints:
+        row = {v: cells.get((v, endpoint.name)) for v in variants}
+        s, w = row.get("stock"), row.get("webaccel")
+        fmt = lambda c, attr: f"{getattr(c, attr):,.0f}" if c else "n/a"  # noqa: E731
+        fmt_ms = lambda c: f"{c.p99:.2f}" if c else "n/a"  # noqa: E731
+        ratio = f"{w.rps / s.rps:.2f}x" if (s and w) else "n/a"
+        roof = f"{w.rps / ceiling['webaccel']:.2f}" if (w and "webaccel" in ceiling) else "n/a"
+        errors = sum(c.errors for c in row.values() if c)
+        name = endpoint.name + (f" ({errors} non-2xx!)" if errors else "")
+        lines.append(f"| {name} | {fmt(s, 'rps')} | {fmt(w, 'rps')} | {ratio} | {fmt_ms(s)} | {fmt_ms(w)} | {roof} |")
+    if login:
+        s, w = login.get("stock"), login.get("webaccel")
+        ps, pw = ping.get("stock"), ping.get("webaccel")
+        ratio = f"{w.rps / s.rps:.2f}x" if (s and w and s.rps) else "n/a"
+        lines.append(f"| login (argon2 defaults) | {f'{s.rps:.1f}' if s else 'n/a'} | "
+                     f"{f'{w.rps:.1f}' if w else 'n/a'} | {ratio} | | | |")
+        lines.append(f"| /ping p99 while logins run | | | | {f'{ps.p99:.2f}' if ps else 'n/a'} | "
+                     f"{f'{pw.p99:.2f}' if pw else 'n/a'} | |")
+    if not both:
+        lines.append("")
+        lines.append(f"(only {', '.join(variants)} exists for {framework} so far)")
+    return lines + [""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per endpoint per round")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads")
+    parser.add_argument("--skip-login", action="store_true")
+    args = parser.parse_args(argv)
+    wrk = ensure_wrk()
+    out = [
+        f"Load benchmark, {datetime.date.today().isoformat()}, {platform.node()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"{args.rounds} rounds x {args.duration:g} s per endpoint, wrk -t1 -c{args.connections}, "
+        "one worker process.",
+        "",
+    ]
+    for framework in args.frameworks.split(","):
+        out += bench_framework(framework.strip(), args, wrk)
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

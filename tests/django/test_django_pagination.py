@@ -1,0 +1,185 @@
+"""webaccel.pagination with Django: FilterSpec.to_django against FilterSpec.apply on a real model
+(sqlite test database), and webaccel.django.pagination through Django's test client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.test import Client, override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.django.pagination_app.models import Product
+from tests.django.pagination_app.views import PRODUCTS, ROWS
+from webaccel.pagination import DEFAULT_OPERATORS, Field, FilterSet
+
+UTC = dt.timezone.utc
+STR_ALL = (*DEFAULT_OPERATORS["str"], "lt", "lte", "gt", "gte")
+# sqlite's LIKE (what Django uses for contains/startswith/... there) ignores ASCII case: the
+# generated text is lower-case, so that every backend agrees with the in-memory filter.
+TEXT = st.text(alphabet="ab %_!'\\é", max_size=4) | st.sampled_from(["'; DROP TABLE pagination_app_product;--"])
+SET = FilterSet(
+    {"id": "int", "name": Field("str", operators=STR_ALL), "tag": Field("str", operators=STR_ALL),
+     "price": "float", "qty": "int", "active": "bool", "day": "date", "created": "datetime"},
+    tiebreaker="id", max_filters=20,
+)
+COLUMNS: dict[str, st.SearchStrategy[Any]] = {
+    "tag": TEXT,
+    "price": st.floats(-5, 5, allow_nan=False).map(lambda f: round(f, 1)),
+    "qty": st.integers(-3, 3) | st.integers(-(2**63), 2**63 - 1),
+    "active": st.booleans(),
+    "day": st.dates(dt.date(2020, 1, 1), dt.date(2020, 1, 9)),
+    "created": st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2020, 1, 3), timezones=st.just(UTC)),
+}
+
+
+def as_query(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.datetime):
+        return v.isoformat()
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+@st.composite
+def dataset(draw: st.DrawFn) -> list[dict[str, Any]]:
+    out = []
+    for k in range(1, draw(st.integers(0, 12)) + 1):
+        row: dict[str, Any] = {"id": k, "name": draw(TEXT)}
+        for name, values in COLUMNS.items():
+            row[name] = draw(values) if draw(st.integers(0, 4)) else None
+        out.append(row)
+    return out
+
+
+@st.composite
+def queries(draw: st.DrawFn) -> list[tuple[str, str]]:
+    pairs = []
+    fields = {"name": TEXT, **COLUMNS}
+    for _ in range(draw(st.integers(0, 3))):
+        field = draw(st.sampled_from(sorted(fields)))
+        op = draw(st.sampled_from(SET.fields[field].allowed()))
+        if op == "isnull":
+            pairs.append((f"{field}__isnull", draw(st.sampled_from(["1", "0"]))))
+        elif op == "in":
+            values = draw(st.lists(fields[field].filter(lambda v: "," not in as_query(v)), max_size=3))
+            pairs.append((f"{field}__in", ",".join(map(as_query, values))))
+        elif op in ("contains", "icontains", "startswith", "endswith"):
+            pairs.append((f"{field}__{op}", draw(TEXT)))
+        else:
+            pairs.append((field if op == "eq" else f"{field}__{op}", as_query(draw(fields[field]))))
+    keys = draw(st.lists(st.sampled_from(sorted(SET.fields)), max_size=3, unique=True))
+    if keys:
+        pairs.append(("sort", ",".join(("-" if draw(st.booleans()) else "") + k for k in keys)))
+    return pairs
+
+
+@pytest.mark.django_db
+@settings(max_examples=120, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=dataset(), query=queries())
+def test_to_django_selects_and_orders_what_apply_does(rows: list[dict[str, Any]], query: list[tuple[str, str]]) -> None:
+    Product.objects.all().delete()
+    Product.objects.bulk_create([Product(**row) for row in rows])
+    spec = SET.parse(query)
+    got = list(spec.to_django(Product.objects.all()).values_list("id", flat=True))
+    assert got == [d["id"] for d in spec.apply(rows)]
+    assert Product.objects.count() == len(rows)
+
+
+@pytest.mark.django_db
+def test_lookup_paths_and_q_objects() -> None:
+    Product.objects.bulk_create([Product(id=1, name="a", tag="x"), Product(id=2, name="b", tag="y"),
+                                 Product(id=3, name="c", tag=None)])
+    spec = PRODUCTS.parse("status__in=x,y&sort=-id")
+    assert list(spec.to_django(Product.objects.all()).values_list("id", flat=True)) == [2, 1]
+    # ne keeps NULLs (exclude() semantics), as apply() does
+    ne = SET.parse("tag__ne=x")
+    assert list(ne.to_django(Product.objects.order_by("id")).values_list("id", flat=True)) == [2, 3]
+    # no conditions and no sort: the queryset comes back as it was
+    qs = Product.objects.order_by("-name")
+    assert FilterSet({"name": "str"}).parse("").to_django(qs) is qs
+
+
+# --- the adapter through the test client ------------------------------------------------------
+
+
+def get(client: Client, url: str) -> tuple[int, Any, str | None]:
+    response = client.get(url)
+    return response.status_code, json.loads(response.content), response.headers.get("Link")
+
+
+@pytest.fixture
+def products(db: Any) -> None:
+    Product.objects.bulk_create(
+        [Product(id=i, name=f"p{i:02}", tag="ab"[i % 2], price=float(i % 5), qty=i) for i in range(1, 24)]
+    )
+
+
+def test_queryset_page_with_filters_sort_and_links(products: None, client: Client,
+                                                   django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(2):  # COUNT + one SELECT with LIMIT/OFFSET
+        status, body, link = get(client, "/pagination/products?status=a&sort=-price&page=2&page_size=3&x=%3C")
+    assert status == 200
+    expected = list(Product.objects.filter(tag="a").order_by("-price", "id").values_list("id", flat=True))
+    assert [item["id"] for item in body["items"]] == expected[3:6]
+    assert (body["page"], body["page_size"], body["total_items"], body["total_pages"]) == (2, 3, len(expected), 4)
+    nxt = urlsplit(body["next"])
+    assert (nxt.scheme, nxt.netloc, nxt.path) == ("http", "testserver", "/pagination/products")
+    assert parse_qsl(nxt.query) == [("status", "a"), ("sort", "-price"), ("page", "3"), ("page_size", "3"),
+                                    ("x", "<")]
+    assert link is not None and link.count("rel=") == 4 and f"<{body['next']}>; rel=\"next\"" in link
+
+
+def test_sequence_page(client: Client) -> None:
+    status, body, link = get(client, "/pagination/rows?price__lt=2&sort=-id&page_size=4")
+    expected = sorted((r for r in ROWS if r["price"] < 2), key=lambda r: -r["id"])
+    assert status == 200 and body["items"] == expected[:4] and body["total_items"] == len(expected)
+    assert body["prev"] is None and link is not None and 'rel="prev"' not in link
+    status, body, _ = get(client, "/pagination/plain?page=10&page_size=10")
+    assert body["items"] == list(range(90, 100)) and body["next"] is None
+
+
+def test_default_and_clamped_page_sizes(products: None, client: Client) -> None:
+    assert get(client, "/pagination/products")[1]["page_size"] == 20
+    assert get(client, "/pagination/products?page_size=500")[1]["page_size"] == 100
+    assert get(client, "/pagination/products-default")[1]["page_size"] == 3
+    assert get(client, "/pagination/products-default?page_size=50")[1]["page_size"] == 5
+    with override_settings(WEBACCEL={"PAGINATION_PAGE_SIZE": 7, "PAGINATION_MAX_PAGE_SIZE": 8}):
+        assert get(client, "/pagination/products")[1]["page_size"] == 7
+        assert get(client, "/pagination/products?page_size=9")[1]["page_size"] == 8
+    # an unordered queryset is ordered by primary key
+    ids = [item["id"] for item in get(client, "/pagination/products-default?page=2")[1]["items"]]
+    assert ids == [4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "detail"),
+    [
+        ("page=abc", 400, "That page number is not an integer"),
+        ("page=0", 404, "That page number is less than 1"),
+        ("page=99", 404, "That page contains no results"),
+        ("page=99999999999999999999999999", 404, "That page contains no results"),
+        ("page_size=0", 400, "page_size is less than 1"),
+        ("page_size=x", 400, "page_size is not an integer"),
+        ("sort=secret", 400, "cannot sort by 'secret'"),
+        ("price__gte=cheap", 400, "not a valid float"),
+        ("created__gte=2026-01-01T00:00:00", 400, "needs a UTC offset"),
+        ("name__regex=.*", 400, "unknown operator"),
+    ],
+)
+def test_bad_parameters_answer_400_and_missing_pages_404(products: None, client: Client, query: str, status: int,
+                                                          detail: str) -> None:
+    got_status, body, link = get(client, "/pagination/products?" + query)
+    assert (got_status, link) == (status, None)
+    assert detail in body["detail"]
+
+
+def test_settings_are_checked() -> None:
+    from webaccel.django.conf import validate
+
+    assert validate({"PAGINATION_PAGE_SIZE": 10, "PAGINATION_MAX_PAGE_SIZE": None}) == []
+    assert [p.id for p in validate({"PAGINATION_PAGE_SIZE": "10"})] == ["webaccel.E003"]

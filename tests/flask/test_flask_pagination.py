@@ -1,0 +1,108 @@
+"""webaccel.flask.pagination through Flask's test client: envelope, Link header, config keys,
+400/404 answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from flask import Flask
+
+from webaccel.flask import WebAccel
+from webaccel.flask.pagination import paginate
+from webaccel.pagination import FilterSet
+
+ROWS = [{"id": i, "name": f"row {i:02}", "score": i % 4} for i in range(1, 36)]
+ROW_SET = FilterSet({"id": "int", "name": "str", "score": "int"}, tiebreaker="id")
+
+
+def make_app(**config: Any) -> Flask:
+    app = Flask(__name__)
+    app.config.update(config)
+    WebAccel(app)
+
+    @app.get("/rows")
+    def rows() -> Any:
+        return paginate(ROWS, filterset=ROW_SET)
+
+    @app.get("/names")
+    def names() -> Any:
+        return paginate((r for r in ROWS), serialize=lambda r: r["name"], page_size=4, max_page_size=6)
+
+    @app.get("/counted")
+    def counted() -> Any:
+        return paginate(ROWS[:3], total_items=len(ROWS), page_size=3)
+
+    return app
+
+
+def links(header: str) -> dict[str, str]:
+    return {rel: url for url, rel in re.findall(r'<([^>]*)>; rel="([a-z]+)"', header)}
+
+
+def test_page_envelope_and_link_header() -> None:
+    client = make_app().test_client()
+    r = client.get("/rows?score__gte=2&sort=-score&page=2&page_size=5&q=%C3%A9")
+    assert r.status_code == 200
+    expected = sorted((x for x in ROWS if x["score"] >= 2), key=lambda x: (-x["score"], x["id"]))
+    body = r.get_json()
+    assert body["items"] == expected[5:10]
+    assert (body["page"], body["total_items"], body["total_pages"]) == (2, len(expected), 4)
+    rels = links(r.headers["Link"])
+    assert list(rels) == ["first", "prev", "next", "last"] and rels["next"] == body["next"]
+    parts = urlsplit(body["next"])
+    assert (parts.scheme, parts.netloc, parts.path) == ("http", "localhost", "/rows")
+    assert parse_qsl(parts.query) == [("score__gte", "2"), ("sort", "-score"), ("page", "3"), ("page_size", "5"),
+                                      ("q", "é")]
+
+
+def test_config_keys_set_defaults_and_maximum() -> None:
+    client = make_app().test_client()
+    assert client.get("/rows").get_json()["page_size"] == 20
+    assert client.get("/rows?page_size=500").get_json()["page_size"] == 100
+    client = make_app(WEBACCEL_PAGINATION_PAGE_SIZE=7, WEBACCEL_PAGINATION_MAX_PAGE_SIZE=None).test_client()
+    assert client.get("/rows").get_json()["page_size"] == 7
+    assert client.get("/rows?page_size=500").get_json()["page_size"] == 500
+    names = client.get("/names?page_size=50").get_json()
+    assert names["page_size"] == 6 and names["items"] == [f"row {i:02}" for i in range(1, 7)]
+    counted = client.get("/counted").get_json()
+    assert counted["items"] == ROWS[:3] and counted["total_pages"] == 12
+
+
+@pytest.mark.parametrize("bad", [0, -1, "20", True, 2.5])
+def test_bad_config_is_refused_at_init(bad: Any) -> None:
+    with pytest.raises(TypeError, match="WEBACCEL_PAGINATION"):
+        make_app(WEBACCEL_PAGINATION_PAGE_SIZE=bad)
+    with pytest.raises(TypeError, match="WEBACCEL_PAGINATION"):
+        make_app(WEBACCEL_PAGINATION_MAX_PAGE_SIZE=bad)
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "detail"),
+    [
+        ("page=x", 400, "That page number is not an integer"),
+        ("page=1.5", 400, "That page number is not an integer"),
+        ("page=0", 404, "less than 1"),
+        ("page=3", 404, "no results"),
+        ("page_size=-5", 400, "page_size is less than 1"),
+        ("sort=nope", 400, "cannot sort by 'nope'"),
+        ("score=high", 400, "not a valid int"),
+    ],
+)
+def test_bad_parameters(query: str, status: int, detail: str) -> None:
+    r = make_app().test_client().get("/rows?" + query)
+    assert r.status_code == status and "Link" not in r.headers
+    assert detail in r.get_json()["detail"]
+
+
+def test_works_without_the_extension() -> None:
+    app = Flask(__name__)
+
+    @app.get("/r")
+    def r() -> Any:
+        return paginate(list(range(30)))
+
+    body = app.test_client().get("/r?page=2").get_json()
+    assert body["items"] == list(range(20, 30)) and body["next"] is None

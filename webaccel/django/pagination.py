@@ -1,0 +1,121 @@
+"""Paginated JSON list responses for Django views: a QuerySet (sliced, counted with ``.count()``,
+filtered and ordered in the database) or any sequence (filtered and sorted in Rust).
+
+::
+
+    from webaccel.django.pagination import paginate
+    from webaccel.pagination import FilterSet
+
+    PRODUCTS = FilterSet({"name": "str", "price": "float", "created": "datetime"},
+                         default_sort="-created", tiebreaker="id")
+
+    def products(request):
+        return paginate(request, Product.objects.all(), filterset=PRODUCTS,
+                        serialize=lambda p: {"id": p.id, "name": p.name})
+
+The page size comes from ``?page_size=`` (default ``WEBACCEL["PAGINATION_PAGE_SIZE"]``, clamped
+to ``WEBACCEL["PAGINATION_MAX_PAGE_SIZE"]``). Bad parameters answer 400 (``{"detail": ...}``);
+a page past the last one 404, as Django's ``ListView`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.forms.models import model_to_dict
+from django.http import HttpRequest
+
+from webaccel.django.conf import get_settings
+from webaccel.django.http import JsonResponse
+from webaccel.errors import EmptyPage, PaginationError
+from webaccel.pagination import FilterSet, Paginator, envelope, link_header
+
+__all__ = ["get_page", "paginate"]
+
+
+def _is_queryset(data: Any) -> bool:
+    return hasattr(data, "model") and callable(getattr(data, "count", None)) and hasattr(data, "query")
+
+
+def get_page(
+    request: HttpRequest,
+    data: Any,
+    *,
+    filterset: FilterSet | None = None,
+    page_size: int | None = None,
+    max_page_size: int | None | bool = True,
+    orphans: int = 0,
+    page_param: str = "page",
+    size_param: str = "page_size",
+) -> tuple[list[Any], Paginator]:
+    """The items of the requested page and its :class:`~webaccel.pagination.Paginator`.
+
+    ``data`` is a QuerySet (filtered with ``Q`` objects, ordered in the database, counted with
+    ``.count()`` and sliced: one ``COUNT`` and one ``SELECT ... LIMIT``; an unordered QuerySet
+    is ordered by primary key so that pages do not overlap) or a sequence of dicts (filtered and
+    sorted by :meth:`FilterSpec.apply`). ``max_page_size=True`` reads the setting.
+
+    Raises :class:`~webaccel.pagination.FilterError`, :class:`~webaccel.pagination.InvalidPage`
+    and :class:`~webaccel.pagination.InvalidPageSize`.
+    """
+    conf = get_settings()
+    size: Any = request.GET.get(size_param)
+    if size is None or size == "":
+        size = conf.PAGINATION_PAGE_SIZE if page_size is None else page_size
+    limit = conf.PAGINATION_MAX_PAGE_SIZE if max_page_size is True else max_page_size
+    number = request.GET.get(page_param) or 1
+    spec = filterset.parse(request.GET) if filterset is not None else None
+    if _is_queryset(data):
+        qs = spec.to_django(data) if spec is not None else data
+        if not qs.ordered:
+            qs = qs.order_by("pk")
+        p = Paginator(number, size, qs.count(), max_page_size=limit or None, orphans=orphans)
+        return list(qs[p.offset : p.offset + p.limit]), p
+    items: Sequence[Any] = spec.apply(data) if spec is not None else _as_sequence(data)
+    p = Paginator(number, size, len(items), max_page_size=limit or None, orphans=orphans)
+    return list(p.slice(items)), p
+
+
+def _as_sequence(data: Iterable[Any]) -> Sequence[Any]:
+    return data if isinstance(data, Sequence) else list(data)
+
+
+def _default_serialize(obj: Any) -> Any:
+    if hasattr(obj, "_meta") and hasattr(obj, "pk"):
+        return model_to_dict(obj)
+    return obj
+
+
+def paginate(
+    request: HttpRequest,
+    data: Any,
+    *,
+    filterset: FilterSet | None = None,
+    serialize: Callable[[Any], Any] | None = None,
+    page_size: int | None = None,
+    max_page_size: int | None | bool = True,
+    orphans: int = 0,
+    page_param: str = "page",
+    size_param: str = "page_size",
+) -> JsonResponse:
+    """A ``JsonResponse`` with the page envelope (``items``, ``page``, ``page_size``,
+    ``total_items``, ``total_pages``, ``next``, ``prev`` as absolute URLs) and an RFC 8288
+    ``Link`` header; 400 on a bad parameter, 404 past the last page. ``serialize`` turns each
+    item into JSON data (default: model instances through ``model_to_dict``, others as they
+    are)."""
+    try:
+        items, p = get_page(
+            request, data, filterset=filterset, page_size=page_size, max_page_size=max_page_size,
+            orphans=orphans, page_param=page_param, size_param=size_param,
+        )
+    except EmptyPage as e:
+        return JsonResponse({"detail": str(e)}, status=404)
+    except PaginationError as e:
+        return JsonResponse({"detail": str(e)}, status=400)
+    convert = serialize or _default_serialize
+    url = request.build_absolute_uri()
+    body = envelope((convert(x) for x in items), p, url=url, page_param=page_param, size_param=size_param)
+    response = JsonResponse(body)
+    response["Link"] = link_header(url, p, page_param=page_param, size_param=size_param)
+    return response

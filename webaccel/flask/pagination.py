@@ -1,0 +1,115 @@
+"""Paginated JSON list responses for Flask views.
+
+::
+
+    from webaccel.flask.pagination import paginate
+    from webaccel.pagination import FilterSet
+
+    PRODUCTS = FilterSet({"name": "str", "price": "float"}, tiebreaker="id")
+
+    @app.get("/products")
+    def products():
+        return paginate(load_products(), filterset=PRODUCTS)
+
+``?page=`` and ``?page_size=`` are read from ``flask.request.args``; the default and maximum
+page sizes from ``app.config["WEBACCEL_PAGINATION_PAGE_SIZE"]`` (20) and
+``["WEBACCEL_PAGINATION_MAX_PAGE_SIZE"]`` (100, ``None`` for none). Bad parameters answer 400
+(``{"detail": ...}``), a page past the last one 404.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import Callable, Iterable, Sequence
+
+from flask import Response, abort, current_app, jsonify, request
+
+from webaccel.errors import EmptyPage, PaginationError
+from webaccel.pagination import FilterSet, Paginator, envelope, link_header
+
+__all__ = ["CONFIG_DEFAULTS", "check_config", "get_page", "paginate"]
+
+CONFIG_DEFAULTS: t.Mapping[str, t.Any] = {
+    "WEBACCEL_PAGINATION_PAGE_SIZE": 20,
+    "WEBACCEL_PAGINATION_MAX_PAGE_SIZE": 100,
+}
+
+
+def check_config(config: t.Mapping[str, t.Any]) -> None:
+    """Raise ``TypeError``/``ValueError`` for a bad ``WEBACCEL_PAGINATION_*`` value."""
+    size = config.get("WEBACCEL_PAGINATION_PAGE_SIZE", 20)
+    top = config.get("WEBACCEL_PAGINATION_MAX_PAGE_SIZE", 100)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise TypeError("WEBACCEL_PAGINATION_PAGE_SIZE must be an int >= 1")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+        raise TypeError("WEBACCEL_PAGINATION_MAX_PAGE_SIZE must be an int >= 1 or None")
+
+
+def _config(key: str) -> t.Any:
+    return current_app.config.get(key, CONFIG_DEFAULTS[key])
+
+
+def get_page(
+    items: Sequence[t.Any] | Iterable[t.Any],
+    *,
+    filterset: FilterSet | None = None,
+    page_size: int | None = None,
+    max_page_size: int | None = None,
+    orphans: int = 0,
+    total_items: int | None = None,
+    page_param: str = "page",
+    size_param: str = "page_size",
+) -> tuple[list[t.Any], Paginator]:
+    """The page's items and its :class:`~webaccel.pagination.Paginator`, from the request's
+    arguments. Without ``total_items``, ``items`` is the whole listing (filtered and sorted by
+    ``filterset`` in Rust, then sliced); with it, ``items`` is already the requested page.
+    Raises :class:`~webaccel.pagination.PaginationError` subclasses."""
+    args = request.args
+    size: t.Any = args.get(size_param) or (page_size or _config("WEBACCEL_PAGINATION_PAGE_SIZE"))
+    top = max_page_size if max_page_size is not None else _config("WEBACCEL_PAGINATION_MAX_PAGE_SIZE")
+    number = args.get(page_param) or 1
+    if total_items is not None:
+        return list(items), Paginator(number, size, total_items, max_page_size=top, orphans=orphans)
+    if filterset is not None:
+        listing: Sequence[t.Any] = filterset.parse(args).apply(items)
+    else:
+        listing = items if isinstance(items, Sequence) else list(items)
+    p = Paginator(number, size, len(listing), max_page_size=top, orphans=orphans)
+    return list(p.slice(listing)), p
+
+
+def _error(status: int, detail: str) -> t.NoReturn:
+    response = jsonify(detail=detail)
+    response.status_code = status
+    abort(response)
+
+
+def paginate(
+    items: Sequence[t.Any] | Iterable[t.Any],
+    *,
+    filterset: FilterSet | None = None,
+    serialize: Callable[[t.Any], t.Any] | None = None,
+    page_size: int | None = None,
+    max_page_size: int | None = None,
+    orphans: int = 0,
+    total_items: int | None = None,
+    page_param: str = "page",
+    size_param: str = "page_size",
+) -> Response:
+    """A JSON response with the page envelope (``next``/``prev`` as absolute URLs) and the
+    ``Link`` header; aborts with 400 (bad parameter) or 404 (past the last page)."""
+    try:
+        page_items, p = get_page(
+            items, filterset=filterset, page_size=page_size, max_page_size=max_page_size,
+            orphans=orphans, total_items=total_items, page_param=page_param, size_param=size_param,
+        )
+    except EmptyPage as e:
+        _error(404, str(e))
+    except PaginationError as e:
+        _error(400, str(e))
+    if serialize is not None:
+        page_items = [serialize(x) for x in page_items]
+    url = request.url
+    response = jsonify(envelope(page_items, p, url=url, page_param=page_param, size_param=size_param))
+    response.headers["Link"] = link_header(url, p, page_param=page_param, size_param=size_param)
+    return response
