@@ -50,6 +50,7 @@ pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
 pub static COMPRESSION_ERROR: ExcType = ExcType::new("CompressionError");
 pub static DECOMPRESSION_ERROR: ExcType = ExcType::new("DecompressionError");
 pub static SIZE_LIMIT_ERROR: ExcType = ExcType::new("SizeLimitError");
+pub static METRICS_ERROR: ExcType = ExcType::new("MetricsError");
 // storage (shared Redis client) and rate limiting
 pub static STORAGE_ERROR: ExcType = ExcType::new("StorageError");
 pub static STORAGE_CONFIG_ERROR: ExcType = ExcType::new("StorageConfigError");
@@ -68,6 +69,21 @@ pub static PASSWORD_MISMATCH_ERROR: ExcType = ExcType::new("VerifyMismatchError"
 pub static PASSWORD_INVALID_HASH_ERROR: ExcType = ExcType::new("InvalidHashError");
 // webhooks
 pub static WEBHOOK_ERROR: ExcType = ExcType::new("WebhookSignatureError");
+// auth (JWT): PyJWT's names
+pub static DECODE_ERROR: ExcType = ExcType::new("DecodeError");
+pub static INVALID_SIGNATURE_ERROR: ExcType = ExcType::new("InvalidSignatureError");
+pub static EXPIRED_SIGNATURE_ERROR: ExcType = ExcType::new("ExpiredSignatureError");
+pub static IMMATURE_SIGNATURE_ERROR: ExcType = ExcType::new("ImmatureSignatureError");
+pub static INVALID_AUDIENCE_ERROR: ExcType = ExcType::new("InvalidAudienceError");
+pub static INVALID_ISSUER_ERROR: ExcType = ExcType::new("InvalidIssuerError");
+pub static INVALID_ISSUED_AT_ERROR: ExcType = ExcType::new("InvalidIssuedAtError");
+pub static INVALID_ALGORITHM_ERROR: ExcType = ExcType::new("InvalidAlgorithmError");
+pub static MISSING_REQUIRED_CLAIM_ERROR: ExcType = ExcType::new("MissingRequiredClaimError");
+pub static INVALID_SUBJECT_ERROR: ExcType = ExcType::new("InvalidSubjectError");
+pub static INVALID_JTI_ERROR: ExcType = ExcType::new("InvalidJTIError");
+pub static INVALID_TYPE_ERROR: ExcType = ExcType::new("InvalidTypeError");
+pub static UNKNOWN_KEY_ERROR: ExcType = ExcType::new("UnknownKeyError");
+pub static INVALID_KEY_ERROR: ExcType = ExcType::new("InvalidKeyError");
 
 /// Run `f`, turning a Rust panic into `webaccel.InternalError` (a `WebAccelError`) instead of
 /// PyO3's `PanicException`, which derives from `BaseException` and escapes `except Exception`.

@@ -5,10 +5,13 @@ use pyo3::prelude::*;
 
 pub mod compress;
 pub mod cache;
+pub mod auth;
 pub mod errors;
 pub mod http;
 pub mod json;
 pub mod ratelimit;
+pub mod accesslog;
+pub mod metrics;
 pub mod store;
 pub mod pagination;
 pub mod passwords;
@@ -23,10 +26,13 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     http::register(m)?;
     compress::register(m)?;
     cache::register(m)?;
+    metrics::register(m)?;
+    accesslog::register(m)?;
     store::register(m)?;
     ratelimit::register(m)?;
     pagination::register(m)?;
     passwords::register(m)?;
     webhook::register(m)?;
+    auth::register(m)?;
     Ok(())
 }

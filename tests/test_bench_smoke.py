@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,3 +43,24 @@ def test_unknown_module_is_an_error() -> None:
     )
     assert result.returncode == 2
     assert "unknown module(s) nope" in result.stderr
+
+
+def _modules() -> list[str]:
+    return sorted(
+        p.stem for p in (ROOT / "bench").glob("*.py") if not p.stem.startswith("_") and p.stem != "run"
+    )
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_every_bench_module_runs_in_quick_mode(module: str, tmp_path: Path) -> None:
+    """Each area's benchmark runs, checks its candidates' outputs and prints a table."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", module],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "### " in result.stdout and "| " in result.stdout, result.stdout
+    assert "Failures (not timed)" not in result.stdout, result.stdout

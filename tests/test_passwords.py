@@ -407,3 +407,14 @@ def test_hashing_works_in_a_forked_child_after_the_parent_hashed() -> None:
     result = queue.get(timeout=120)  # a child stuck on the parent's dead pool threads would hang here
     child.join(timeout=60)
     assert result == expected and child.exitcode == 0
+
+
+def test_the_auth_module_reexports_the_password_api() -> None:
+    """The issue names ``webaccel.auth.PasswordHasher``: the same objects as webaccel.passwords."""
+    import webaccel.auth
+    import webaccel.passwords
+
+    for name in ("PasswordHasher", "Type", "hash_secret_raw", "VerifyMismatchError", "InvalidHashError"):
+        assert getattr(webaccel.auth, name) is getattr(webaccel.passwords, name)
+        assert name in webaccel.auth.__all__
+    assert issubclass(webaccel.auth.InvalidHashError, ValueError)

@@ -37,6 +37,8 @@ __all__ = [
     "Compressor",
     "Decompressor",
     "Cache",
+    "Metrics",
+    "accesslog_format_lines",
     "RedisClient",
     "RateLimiter",
     "RateLimitResult",
@@ -50,6 +52,13 @@ __all__ = [
     "passwords_MAX_ENCODED_LEN",
     "webhook_sign",
     "webhook_verify",
+    "JWTKey",
+    "JWKSet",
+    "JWTVerifier",
+    "auth_jwt_decode",
+    "auth_jwt_encode",
+    "auth_jws_encode",
+    "auth_jwt_unverified_header",
 ]
 
 __version__: str
@@ -283,6 +292,38 @@ class Cache:
     def keys(self) -> list[str | bytes]: ...
     def __len__(self) -> int: ...
     def stats(self) -> dict[str, Any]: ...
+# metrics (rust/metrics/)
+@final
+class Metrics:
+    def __new__(
+        cls,
+        *,
+        buckets: list[float] | tuple[float, ...] | None = ...,
+        namespace: str = "http",
+        max_series: int = 10000,
+        count_4xx_errors: bool = False,
+    ) -> Metrics: ...
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None: ...
+    def render(self) -> str: ...
+    def snapshot(self) -> dict[str, Any]: ...
+    def merge(self, snapshot: Mapping[str, Any]) -> None: ...
+    def render_with(self, snapshots: Iterable[Mapping[str, Any]]) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def buckets(self) -> tuple[float, ...]: ...
+    @property
+    def max_series(self) -> int: ...
+    @property
+    def count_4xx_errors(self) -> bool: ...
+    @property
+    def series_count(self) -> int: ...
+
+# access log lines (rust/accesslog/)
+def accesslog_format_lines(
+    records: list[tuple[float, str, str, str, int, float, str | None, str, str | None, int]], /
+) -> bytes: ...
+
 # shared Redis client (rust/store/)
 @final
 class RedisClient:
@@ -486,3 +527,98 @@ def webhook_verify(
     algorithm: str = "sha256",
     encoding: str = "hex",
 ) -> bool: ...
+# auth (rust/auth/jwt/)
+@final
+class JWTKey:
+    @staticmethod
+    def from_secret(secret: str | bytes, /, *, allow_short: bool = False) -> JWTKey: ...
+    @staticmethod
+    def from_pem(data: str | bytes, /) -> JWTKey: ...
+    @staticmethod
+    def from_jwk(jwk: Mapping[str, Any] | str | bytes, /) -> JWTKey: ...
+    @property
+    def kty(self) -> str: ...
+    @property
+    def kid(self) -> str | None: ...
+    @property
+    def algorithm(self) -> str | None: ...
+    @property
+    def algorithms(self) -> list[str]: ...
+    @property
+    def is_private(self) -> bool: ...
+    def sign(self, data: bytes, algorithm: str) -> bytes: ...
+    def verify(self, data: bytes, signature: bytes, algorithm: str) -> bool: ...
+    def public_jwk(self) -> dict[str, str]: ...
+
+@final
+class JWKSet:
+    def __new__(cls, keys: list[JWTKey], /) -> JWKSet: ...
+    @staticmethod
+    def from_dict(jwks: Mapping[str, Any] | str | bytes, /) -> JWKSet: ...
+    @property
+    def keys(self) -> list[JWTKey]: ...
+    @property
+    def kids(self) -> list[str]: ...
+    @property
+    def skipped(self) -> list[str]: ...
+    def get(self, kid: str, /) -> JWTKey | None: ...
+    def __getitem__(self, kid: str, /) -> JWTKey: ...
+    def __contains__(self, kid: str, /) -> bool: ...
+    def __len__(self) -> int: ...
+
+@final
+class JWTVerifier:
+    def __new__(
+        cls,
+        key: Any,
+        algorithms: Iterable[str],
+        *,
+        audience: str | Iterable[str] | None = None,
+        issuer: str | Iterable[str] | None = None,
+        subject: str | None = None,
+        leeway: Any = None,
+        options: Mapping[str, Any] | None = None,
+        typ: str | None = None,
+        max_size: int = 16384,
+        max_depth: int = 32,
+    ) -> JWTVerifier: ...
+    def decode(self, token: str | bytes, /, *, now: float | None = None) -> dict[str, Any]: ...
+    def decode_complete(self, token: str | bytes, /, *, now: float | None = None) -> dict[str, Any]: ...
+    def set_keys(self, key: Any, /) -> None: ...
+    @property
+    def algorithms(self) -> list[str]: ...
+
+def auth_jwt_decode(
+    token: str | bytes,
+    key: Any,
+    algorithms: Iterable[str] | None,
+    *,
+    options: Mapping[str, Any] | None = None,
+    audience: str | Iterable[str] | None = None,
+    issuer: str | Iterable[str] | None = None,
+    subject: str | None = None,
+    leeway: Any = None,
+    typ: str | None = None,
+    max_size: int = 16384,
+    max_depth: int = 32,
+    now: float | None = None,
+    mode: int = 0,
+) -> Any: ...
+def auth_jwt_encode(
+    payload: Any,
+    key: Any,
+    algorithm: str | None = None,
+    headers: Mapping[str, Any] | None = None,
+    *,
+    sort_headers: bool = True,
+    default: Callable[[Any], Any] | None = None,
+) -> str: ...
+def auth_jws_encode(
+    payload: bytes,
+    key: Any,
+    algorithm: str | None = None,
+    headers: Mapping[str, Any] | None = None,
+    *,
+    sort_headers: bool = True,
+) -> str: ...
+def auth_jwt_unverified_header(token: str | bytes, /, *, max_size: int = 16384, max_depth: int = 32) -> dict[str, Any]: ...

@@ -33,6 +33,7 @@ __all__ = [
     "CacheUnavailableError",
 
 
+    "MetricsError",
     "StorageError",
     "StorageConfigError",
     "RateLimitError",
@@ -49,6 +50,23 @@ __all__ = [
     "HashingError",
     "InvalidHashError",
     "WebhookSignatureError",
+    # auth (JWT)
+    "InvalidTokenError",
+    "DecodeError",
+    "InvalidSignatureError",
+    "ExpiredSignatureError",
+    "ImmatureSignatureError",
+    "InvalidAudienceError",
+    "InvalidIssuerError",
+    "InvalidIssuedAtError",
+    "InvalidAlgorithmError",
+    "MissingRequiredClaimError",
+    "InvalidSubjectError",
+    "InvalidJTIError",
+    "InvalidTypeError",
+    "UnknownKeyError",
+    "InvalidKeyError",
+    "JWKSFetchError",
 ]
 
 
@@ -113,6 +131,12 @@ class DecompressionError(CompressionError):
 class SizeLimitError(DecompressionError):
     """The decoded output would exceed ``max_size`` (a decompression bomb, or simply too large).
     Decoding stops at the limit: memory stays bounded by ``max_size``."""
+class MetricsError(WebAccelError, ValueError):
+    """``webaccel.metrics`` refused a value: an invalid ``namespace`` or ``buckets``, a status
+    outside 0..999, negative or non-finite seconds, or a snapshot that does not fit (other
+    buckets, malformed)."""
+
+
 class StorageError(WebAccelError, ConnectionError):
     """A storage backend (Redis) could not serve a call: unreachable, timed out, in the pause after
     a failure, or it replied with an error. Rate limiters never raise it (their outage policy,
@@ -207,3 +231,79 @@ class InvalidHashError(VerificationError, ValueError):
 class WebhookSignatureError(WebAccelError, ValueError):
     """An unsupported ``algorithm`` or ``encoding`` was passed to ``webaccel.webhooks``. A
     signature that does not match is never an exception: ``verify`` returns ``False``."""
+# auth (JWT): PyJWT's class names and hierarchy, rooted in WebAccelError.
+
+
+class InvalidTokenError(WebAccelError, ValueError):
+    """A token was refused (``webaccel.auth``): malformed, badly signed, expired, or failing a
+    claim check. Every token problem is one of its subclasses, so adapters answer 401 on it."""
+
+
+class DecodeError(InvalidTokenError):
+    """The token is malformed: segments, base64url, JSON, a refused header (``crit``, ``b64``),
+    a size or depth cap, or a time claim that is not a JSON number."""
+
+
+class InvalidSignatureError(DecodeError):
+    """The signature or MAC does not match."""
+
+
+class ExpiredSignatureError(InvalidTokenError):
+    """``exp`` is in the past (beyond ``leeway``)."""
+
+
+class ImmatureSignatureError(InvalidTokenError):
+    """``nbf`` or ``iat`` is in the future (beyond ``leeway``)."""
+
+
+class InvalidAudienceError(InvalidTokenError):
+    """``aud`` does not match the expected audience, or is malformed."""
+
+
+class InvalidIssuerError(InvalidTokenError):
+    """``iss`` is not (exactly) one of the expected issuers."""
+
+
+class InvalidIssuedAtError(InvalidTokenError):
+    """``iat`` is not a JSON number."""
+
+
+class InvalidAlgorithmError(InvalidTokenError):
+    """The token's ``alg`` is not allowed, unknown, ``none``, or not usable with the key."""
+
+
+class MissingRequiredClaimError(InvalidTokenError):
+    """A required claim is absent. ``claim`` names it."""
+
+    def __init__(self, claim: str) -> None:
+        super().__init__(claim)
+        self.claim = claim
+
+    def __str__(self) -> str:
+        return f'Token is missing the "{self.claim}" claim'
+
+
+class InvalidSubjectError(InvalidTokenError):
+    """``sub`` is not a string, or not the expected subject."""
+
+
+class InvalidJTIError(InvalidTokenError):
+    """``jti`` is not a string."""
+
+
+class InvalidTypeError(InvalidTokenError):
+    """The header's ``typ`` is not the one the verifier requires."""
+
+
+class UnknownKeyError(InvalidTokenError):
+    """No key of the key set matches the token's ``kid``."""
+
+
+class InvalidKeyError(WebAccelError, ValueError):
+    """A key is unusable or does not fit the configuration: malformed PEM/JWK, unsupported
+    type or curve, RSA below 2048 bits, an HMAC secret shorter than the hash output, a public
+    key given where a secret is expected. A configuration error, not a token error."""
+
+
+class JWKSFetchError(WebAccelError):
+    """The JWK Set could not be fetched or parsed (and no cached set could answer)."""

@@ -117,6 +117,15 @@ fn loads<'py>(py: Python<'py>, data: &Bound<'py, PyAny>, max_depth: usize) -> Py
     }
 }
 
+/// Parse UTF-8 JSON bytes for another area of the crate (auth parses JWT headers and claims).
+/// A syntax error comes back as `Err(Ok(message))`, a Python exception as `Err(Err(e))`.
+pub fn loads_slice<'py>(py: Python<'py>, data: &[u8], max_depth: usize) -> Result<Bound<'py, PyAny>, PyResult<String>> {
+    parser::parse(py, data, max_depth).map_err(|err| match *err.0 {
+        ErrorKind::Python(e) => Err(e),
+        ErrorKind::Syntax(msg, pos) => Ok(format!("{msg}: byte {pos}")),
+    })
+}
+
 fn decode_error<'py>(py: Python<'py>, msg: String, doc: Bound<'py, impl Sized>, pos: usize) -> PyErr {
     JSON_DECODE_ERROR.err(py, (msg, doc.into_any().unbind(), pos))
 }

@@ -85,4 +85,6 @@ urlpatterns += [
     path("pagination/products-default", pagination_views.products_default),
     path("pagination/rows", pagination_views.rows),
     path("pagination/plain", pagination_views.plain),
+    path("obs/", include("tests.django.observability_urls")),
+    path("auth/", include("tests.django.auth_urls")),
 ]

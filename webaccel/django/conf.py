@@ -99,6 +99,54 @@ class WebAccelSettings:
     """Page size of ``webaccel.django.pagination.paginate`` when the request gives none."""
     PAGINATION_MAX_PAGE_SIZE: int | None = 100
     """Larger requested page sizes are clamped to this (``None``: no maximum)."""
+    # metrics
+    METRICS_NAMESPACE: str = "http"
+    """Prefix of the metric names (``<ns>_requests_total``, ...)."""
+    METRICS_BUCKETS: tuple[float, ...] | list[float] | None = None
+    """Histogram upper bounds in seconds; None: prometheus_client's defaults."""
+    METRICS_MAX_SERIES: int = 10000
+    """Distinct (method, route, status) series kept before new ones go to ``__overflow__``."""
+    METRICS_COUNT_4XX_ERRORS: bool = False
+    """Count 4xx answers in ``<ns>_request_errors_total`` too (5xx always are)."""
+    METRICS_DIR: str | None = None
+    """A directory shared by the server's worker processes: ``metrics_view`` sums them all."""
+    METRICS_REDIS_URL: str | None = None
+    """Or a Redis shared by every process (``RedisMetrics``): ``metrics_view`` sums them all."""
+
+    # accesslog
+    ACCESS_LOG_LOGGER: str = "webaccel.access"
+    """The ``logging`` logger the JSON lines go to (configure its handlers in ``LOGGING``)."""
+    ACCESS_LOG_MAX_QUEUE: int = 10000
+    """Records waiting for the writer thread at most; more are dropped (and counted)."""
+    ACCESS_LOG_TRUSTED_PROXIES: tuple[str, ...] | list[str] | None = None
+    """Proxies (addresses or CIDR networks) whose ``X-Forwarded-For`` is believed; None: loopback."""
+    # auth (JWT): webaccel.django.auth.JWTAuthenticationMiddleware
+    JWT_SECRET: str | bytes | None = None
+    """HMAC secret the middleware verifies bearer tokens with (one key source only)."""
+    JWT_KEY: str | bytes | dict | None = None
+    """A verification key instead: PEM text, a JWK dict, or a JWKS dict (``{"keys": [...]}``)."""
+    JWT_JWKS_URL: str | None = None
+    """Or a JWKS URL, fetched and cached (``webaccel.auth.JWKSClient``)."""
+    JWT_ALGORITHMS: list | tuple | None = None
+    """The accepted algorithms, e.g. ``["RS256"]``: required with any key source."""
+    JWT_AUDIENCE: str | list | tuple | None = None
+    """The expected ``aud`` (one or several)."""
+    JWT_ISSUER: str | list | tuple | None = None
+    """The expected ``iss``, compared exactly."""
+    JWT_LEEWAY: int | float = 0
+    """Seconds of clock skew allowed on ``exp``/``nbf``/``iat``."""
+    JWT_TYP: str | None = None
+    """A required header ``typ`` (e.g. ``"at+jwt"``, RFC 9068)."""
+    JWT_REQUIRE: list | tuple = ()
+    """Claims every token must carry (e.g. ``["exp", "sub"]``)."""
+    JWT_AUTH_REQUIRED: bool = False
+    """Answer 401 to requests without a bearer token (otherwise they pass, ``request.jwt_claims``
+    is None); an invalid token is always 401."""
+    JWT_USER_CALLABLE: str | None = None
+    """Dotted path of ``callable(request, claims) -> user`` (sync or async); its result becomes
+    ``request.user``."""
+    JWT_REALM: str | None = None
+    """The ``realm`` of the ``WWW-Authenticate: Bearer`` challenge."""
 
 
 DEFAULTS: Mapping[str, Any] = types.MappingProxyType(

@@ -13,6 +13,8 @@ from webaccel.flask.compress import init_compress
 from webaccel.flask.cache import cached, init_cache
 from webaccel.flask.json import WebAccelJSONProvider
 from webaccel.flask.pagination import check_config as _check_pagination_config
+from webaccel.flask.accesslog import init_app as _init_access_log
+from webaccel.flask.metrics import init_app as _init_metrics
 
 __all__ = ["CONFIG_DEFAULTS", "WebAccel"]
 
@@ -65,6 +67,33 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         # requested sizes are clamped to (None: no maximum).
         "WEBACCEL_PAGINATION_PAGE_SIZE": 20,
         "WEBACCEL_PAGINATION_MAX_PAGE_SIZE": 100,
+        # metrics (webaccel.flask.metrics): record every request, serve the text format.
+        "WEBACCEL_METRICS": False,
+        "WEBACCEL_METRICS_PATH": "/metrics",  # None: no endpoint
+        "WEBACCEL_METRICS_NAMESPACE": "http",
+        "WEBACCEL_METRICS_BUCKETS": None,  # None: prometheus_client's default buckets
+        "WEBACCEL_METRICS_MAX_SERIES": 10000,
+        "WEBACCEL_METRICS_COUNT_4XX_ERRORS": False,
+        "WEBACCEL_METRICS_DIR": None,  # a directory shared by the workers: /metrics sums them
+        "WEBACCEL_METRICS_REDIS_URL": None,  # or a Redis hash shared by every process (RedisMetrics)
+        # access log (webaccel.flask.accesslog): JSON lines, written off the request path.
+        "WEBACCEL_ACCESS_LOG": False,
+        "WEBACCEL_ACCESS_LOG_SINK": None,  # a path, stream, logging.Logger or callable; None: stderr
+        "WEBACCEL_ACCESS_LOG_MAX_QUEUE": 10000,
+        "WEBACCEL_ACCESS_LOG_TRUSTED_PROXIES": None,  # None: loopback only
+        # auth (JWT): what @jwt_required / @jwt_optional verify with (webaccel.flask.auth).
+        # One key source: an HMAC secret, a verification key (PEM, JWK dict, JWTKey, JWKSet) or
+        # a JWKS URL; the algorithms list is required with any of them.
+        "WEBACCEL_JWT_SECRET": None,
+        "WEBACCEL_JWT_KEY": None,
+        "WEBACCEL_JWT_JWKS_URL": None,
+        "WEBACCEL_JWT_ALGORITHMS": None,
+        "WEBACCEL_JWT_AUDIENCE": None,
+        "WEBACCEL_JWT_ISSUER": None,
+        "WEBACCEL_JWT_LEEWAY": 0,
+        "WEBACCEL_JWT_TYP": None,
+        "WEBACCEL_JWT_REQUIRE": (),
+        "WEBACCEL_JWT_REALM": None,
     }
 )
 """Every ``WEBACCEL_*`` key with its default; ``init_app`` sets them with ``setdefault``. Later
@@ -123,6 +152,11 @@ class WebAccel:
 
         _ratelimit.init_app(app)
         init_cache(app)
+        _init_metrics(app)
+        _init_access_log(app)
+        from webaccel.flask.auth import init_jwt
+
+        init_jwt(app)
         app.extensions["webaccel"] = self
 
     def _make_json_provider(self, app: Flask) -> WebAccelJSONProvider:

@@ -1,0 +1,126 @@
+"""FastAPI: bearer-token authentication with webaccel's JWT verifier.
+
+:class:`JWTBearer` is a ``fastapi.security.HTTPBearer`` subclass, so routes that depend on it
+show the bearer scheme in OpenAPI (and the "Authorize" button in ``/docs``). It returns the
+verified claims, answers 401 with an RFC 6750 ``WWW-Authenticate: Bearer`` challenge when the
+token is missing or invalid, and 403 (``error="insufficient_scope"``) when scopes or roles are
+missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.security import HTTPBearer, SecurityScopes
+
+from webaccel.auth import (
+    DEFAULT_MAX_TOKEN_SIZE,
+    InvalidTokenError,
+    JWKSVerifier,
+    JWTVerifier,
+    bearer_challenge,
+    bearer_token,
+    claim_roles,
+    claim_scopes,
+    error_description,
+)
+
+__all__ = ["JWTBearer", "claim_scopes", "claim_roles", "bearer_challenge"]
+
+
+class JWTBearer(HTTPBearer):
+    """A dependency that verifies ``Authorization: Bearer <JWT>`` and returns the claims::
+
+        auth = JWTBearer(key=SECRET, algorithms=["HS256"], audience="api", issuer=ISSUER)
+
+        @app.get("/me")
+        async def me(claims: Annotated[dict, Depends(auth)]) -> dict: ...
+
+        @app.delete("/items/{id}")
+        async def delete(claims: Annotated[dict, Security(auth, scopes=["items:write"])]): ...
+
+    Give either a ready ``verifier`` (a :class:`~webaccel.auth.JWTVerifier`, or a
+    :class:`~webaccel.auth.JWKSVerifier` for keys from a JWKS URL), or ``key`` + ``algorithms``
+    (+ the other :class:`JWTVerifier` arguments) to build one.
+
+    - no or malformed credentials: 401 ``WWW-Authenticate: Bearer realm="..."`` (or ``None``
+      with ``auto_error=False``);
+    - an invalid token: 401 with ``error="invalid_token"`` and a short ``error_description``;
+    - ``scopes`` (constructor, or ``Security(..., scopes=[...])``) not all granted by the
+      ``scope_claim``, or ``roles`` not all in ``roles_claim``: 403 with
+      ``error="insufficient_scope"``.
+    """
+
+    def __init__(
+        self,
+        verifier: JWTVerifier | JWKSVerifier | None = None,
+        *,
+        key: Any = None,
+        algorithms: Iterable[str] | None = None,
+        audience: str | Iterable[str] | None = None,
+        issuer: str | Iterable[str] | None = None,
+        leeway: float | timedelta = 0,
+        typ: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        max_size: int = DEFAULT_MAX_TOKEN_SIZE,
+        scopes: Iterable[str] = (),
+        roles: Iterable[str] = (),
+        scope_claim: str = "scope",
+        roles_claim: str = "roles",
+        realm: str | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(bearerFormat="JWT", scheme_name=scheme_name, description=description, auto_error=auto_error)
+        if verifier is None:
+            if key is None or algorithms is None:
+                raise TypeError("JWTBearer needs a verifier, or a key and an explicit algorithms list")
+            verifier = JWTVerifier(
+                key, list(algorithms), audience=audience, issuer=issuer, leeway=leeway, typ=typ,
+                options=dict(options) if options is not None else None, max_size=max_size,
+            )
+        self.verifier = verifier
+        self.scopes = frozenset(scopes)
+        self.roles = frozenset(roles)
+        self.scope_claim = scope_claim
+        self.roles_claim = roles_claim
+        self.realm = realm
+
+    def _unauthorized(self, **params: str | None) -> HTTPException:
+        return HTTPException(
+            status_code=401,
+            detail="Not authenticated" if not params else "Invalid token",
+            headers={"WWW-Authenticate": bearer_challenge(self.realm, **params)},
+        )
+
+    async def __call__(self, request: Request, security_scopes: SecurityScopes) -> dict[str, Any] | None:  # type: ignore[override]
+        token = bearer_token(request.headers.get("authorization"))
+        if token is None:
+            if self.auto_error:
+                raise self._unauthorized()
+            return None
+        try:
+            if isinstance(self.verifier, JWKSVerifier):
+                claims = await self.verifier.decode(token)
+            else:
+                claims = self.verifier.decode(token)
+        except InvalidTokenError as e:
+            raise self._unauthorized(error="invalid_token", error_description=error_description(e)) from None
+        wanted = self.scopes | set(security_scopes.scopes)
+        if wanted and not wanted <= claim_scopes(claims, self.scope_claim):
+            raise HTTPException(
+                status_code=403,
+                detail="Insufficient scope",
+                headers={"WWW-Authenticate": bearer_challenge(self.realm, error="insufficient_scope", scope=" ".join(sorted(wanted)))},
+            )
+        if self.roles and not self.roles <= claim_roles(claims, self.roles_claim):
+            raise HTTPException(
+                status_code=403,
+                detail="Insufficient role",
+                headers={"WWW-Authenticate": bearer_challenge(self.realm, error="insufficient_scope")},
+            )
+        return claims
