@@ -46,6 +46,10 @@ pub static FORM_ERROR: ExcType = ExcType::new("FormError");
 pub static COOKIE_ERROR: ExcType = ExcType::new("CookieError");
 pub static HEADER_ERROR: ExcType = ExcType::new("HeaderError");
 pub static MULTIPART_ERROR: ExcType = ExcType::new("MultipartError");
+// compress
+pub static COMPRESSION_ERROR: ExcType = ExcType::new("CompressionError");
+pub static DECOMPRESSION_ERROR: ExcType = ExcType::new("DecompressionError");
+pub static SIZE_LIMIT_ERROR: ExcType = ExcType::new("SizeLimitError");
 pub static METRICS_ERROR: ExcType = ExcType::new("MetricsError");
 // storage (shared Redis client) and rate limiting
 pub static STORAGE_ERROR: ExcType = ExcType::new("StorageError");

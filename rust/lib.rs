@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+pub mod compress;
 pub mod cache;
 pub mod auth;
 pub mod errors;
@@ -23,6 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     json::register(m)?;
     http::register(m)?;
+    compress::register(m)?;
     cache::register(m)?;
     metrics::register(m)?;
     accesslog::register(m)?;

@@ -26,6 +26,9 @@ __all__ = [
     "CookieError",
     "HeaderError",
     "MultipartError",
+    "CompressionError",
+    "DecompressionError",
+    "SizeLimitError",
     "CacheError",
     "CacheUnavailableError",
 
@@ -119,6 +122,19 @@ class MultipartError(HTTPParseError):
     ``max_headers``, ``max_preamble``, ``max_epilogue``, ``max_body_size``)."""
 
 
+class CompressionError(WebAccelError, ValueError):
+    """Root of ``webaccel.compress``'s errors; raised itself for misuse: an unknown content
+    coding, a level out of range, a streaming object used after ``finish()``."""
+
+
+class DecompressionError(CompressionError):
+    """Compressed data was refused: corrupt, truncated, followed by stray bytes, or (as the
+    subclass :class:`SizeLimitError`) decoding to more than ``max_size`` bytes."""
+
+
+class SizeLimitError(DecompressionError):
+    """The decoded output would exceed ``max_size`` (a decompression bomb, or simply too large).
+    Decoding stops at the limit: memory stays bounded by ``max_size``."""
 class MetricsError(WebAccelError, ValueError):
     """``webaccel.metrics`` refused a value: an invalid ``namespace`` or ``buckets``, a status
     outside 0..999, negative or non-finite seconds, or a snapshot that does not fit (other

@@ -19,6 +19,8 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
+from webaccel.compress import DEFAULT_EXCLUDED_TYPES
+
 __all__ = [
     "SETTING_NAME",
     "DEFAULTS",
@@ -62,6 +64,25 @@ class WebAccelSettings:
     """Networks (CIDR) whose ``REQUEST_CLIENT_IP_HEADER`` is believed by ``client_ip``."""
     REQUEST_CLIENT_IP_HEADER: str = "x-forwarded-for"
     """``x-forwarded-for``, ``x-real-ip``, ``forwarded`` (RFC 7239) or another header name."""
+    # compress (webaccel.django.compress.CompressionMiddleware)
+    COMPRESS_ENCODINGS: list[str] | tuple[str, ...] = ("zstd", "br", "gzip")
+    """Codings offered, most preferred first (``gzip``, ``deflate``, ``br``, ``zstd``)."""
+    COMPRESS_LEVELS: dict[str, int] | None = None
+    """Level per coding (``{"br": 5}``); defaults in ``webaccel.compress.DEFAULT_LEVELS``."""
+    COMPRESS_MIN_SIZE: int = 200
+    """Responses shorter than this are sent as they are (Django's GZipMiddleware: 200)."""
+    COMPRESS_EXCLUDED_TYPES: list[str] | tuple[str, ...] = DEFAULT_EXCLUDED_TYPES
+    """Media types never compressed (``type/*`` allowed)."""
+    COMPRESS_STREAMS: bool = True
+    """Compress streaming responses too (chunk by chunk, each flushed)."""
+    COMPRESS_RANDOM_PADDING: int = 100
+    """gzip only: up to this many random bytes in the gzip header, as Django's GZipMiddleware
+    (BREACH mitigation); 0 turns it off."""
+    COMPRESS_DECODE_REQUESTS: bool = False
+    """Decode request bodies sent with ``Content-Encoding`` (413 over the size, 400 if corrupt,
+    415 for an unknown coding)."""
+    COMPRESS_MAX_REQUEST_SIZE: int = 16 * 1024 * 1024
+    """Cap on a request body, compressed and decoded, when decoding."""
     # ratelimit (webaccel/django/ratelimit.py)
     RATELIMIT_ENABLED: bool = True
     """Turns every webaccel rate limit (middleware and ``@ratelimit``) on or off."""

@@ -8,6 +8,8 @@ from types import MappingProxyType
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from webaccel.compress import DEFAULT_EXCLUDED_TYPES
+from webaccel.flask.compress import init_compress
 from webaccel.flask.cache import cached, init_cache
 from webaccel.flask.json import WebAccelJSONProvider
 from webaccel.flask.pagination import check_config as _check_pagination_config
@@ -38,6 +40,17 @@ CONFIG_DEFAULTS: t.Mapping[str, t.Any] = MappingProxyType(
         "WEBACCEL_REQUEST_MAX_FILES": 100,
         "WEBACCEL_REQUEST_MAX_FILE_SIZE": None,
         "WEBACCEL_REQUEST_SPOOL_MAX_SIZE": 500_000,
+        # compress (webaccel/flask/compress.py): opt-in response compression with the coding the
+        # client prefers; levels per coding ({"br": 5}); streamed responses chunk by chunk.
+        "WEBACCEL_COMPRESS_ENABLED": False,
+        "WEBACCEL_COMPRESS_ENCODINGS": ("zstd", "br", "gzip"),
+        "WEBACCEL_COMPRESS_LEVELS": None,
+        "WEBACCEL_COMPRESS_MIN_SIZE": 500,
+        "WEBACCEL_COMPRESS_EXCLUDED_TYPES": DEFAULT_EXCLUDED_TYPES,
+        "WEBACCEL_COMPRESS_STREAMS": True,
+        # Decode request bodies sent with Content-Encoding (413 over the size, 400 if corrupt).
+        "WEBACCEL_COMPRESS_REQUESTS": False,
+        "WEBACCEL_COMPRESS_MAX_REQUEST_SIZE": 16 * 1024 * 1024,
         # ratelimit (webaccel/flask/ratelimit.py): @limit(...) views and an app-wide default.
         "WEBACCEL_RATELIMIT_ENABLED": True,
         "WEBACCEL_RATELIMIT_DEFAULT": None,  # a rate string applied to every request, or None
@@ -148,6 +161,7 @@ class WebAccel:
         from webaccel.flask import request as _request  # request parsing
 
         _request.install(app)
+        init_compress(app)
         from webaccel.flask import ratelimit as _ratelimit  # rate limiting: hooks + config
 
         _ratelimit.init_app(app)
