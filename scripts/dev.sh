@@ -94,6 +94,8 @@ fuzz_all() {
     mkdir -p "${dirs[0]}"
     local extra=()
     [ -f "fuzz/$name.dict" ] && extra+=("-dict=fuzz/$name.dict")
+    # Under CI the run is reproducible: a fixed seed, so a red run can be replayed as it was.
+    [ -n "${CI:-}" ] && extra+=("-seed=${FUZZ_SEED:-20261122}")
     log "fuzzing $name for ${budget}s ($target)"
     "$PY" "$target" -runs="${FUZZ_RUNS:-200000}" -max_len=4096 -max_total_time="$budget" \
       -timeout=10 -artifact_prefix="fuzz/artifacts/$name-" "${extra[@]}" "${dirs[@]}"
