@@ -90,6 +90,8 @@ fuzz_all() {
     else
       dirs=("fuzz/corpus_$name")
       [ -d "fuzz/seeds/$name" ] && dirs+=("fuzz/seeds/$name")
+      # (fuzz_jwt.py's seeds live in fuzz/seeds_jwt, replayed by tests/test_auth_fuzz_seeds.py.)
+      [ -d "fuzz/seeds_$name" ] && dirs+=("fuzz/seeds_$name")
     fi
     mkdir -p "${dirs[0]}"
     local extra=()
