@@ -11,6 +11,7 @@ body). See ``docs/django.md``.
 
 from __future__ import annotations
 
+import abc
 import functools
 import io
 from collections.abc import Awaitable, Callable
@@ -204,7 +205,10 @@ def client_ip(request: HttpRequest) -> str | None:
     return resolver.get(request.META.get("REMOTE_ADDR") or None, request.headers)
 
 
-class _Middleware:
+class _Middleware(abc.ABC):
+    """The sync-and-async plumbing both middlewares share; each says what it does to the
+    request in :meth:`process`."""
+
     sync_capable = True
     async_capable = True
 
@@ -225,8 +229,9 @@ class _Middleware:
         response: HttpResponseBase = await self.get_response(request)
         return response
 
+    @abc.abstractmethod
     def process(self, request: HttpRequest) -> None:
-        raise NotImplementedError
+        """Prepare ``request`` before the view runs."""
 
 
 class ClientIPMiddleware(_Middleware):
