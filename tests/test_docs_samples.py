@@ -193,3 +193,27 @@ def test_page_samples_run(page: Path, request: pytest.FixtureRequest, in_tmp_dir
         except Exception as exc:
             # The sample's own traceback is chained below this message.
             raise AssertionError(f"the sample at {block.where} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def test_a_fragment_is_compiled_and_its_imports_checked(tmp_path: Path) -> None:
+    """The weaker check fragments get still catches a wrong import and a syntax error."""
+    page = tmp_path / "page.md"
+    page.write_text(
+        "<!-- fragment: a settings.py excerpt -->\n"
+        "```python\nfrom webaccel.json import dumps\nX = 'webaccel.django.ratelimit.RateLimitMiddleware'\n```\n"
+        "<!-- fragment: broken -->\n```python\nfrom webaccel.json import no_such_name\n```\n"
+        "<!-- fragment: broken path -->\n```python\nX = 'webaccel.django.ratelimit.NoSuchMiddleware'\n```\n"
+        "<!-- fragment: not Python -->\n```python\nINSTALLED_APPS = [\n```\n",
+        encoding="utf-8",
+    )
+    good, bad_import, bad_path, bad_syntax = (
+        Block(b.page, b.line, b.language, b.source, b.fragment) for b in blocks_of(page)
+    )
+    assert good.fragment == "a settings.py excerpt" and good.line == 2
+    _check_imports(good)
+    with pytest.raises(ImportError):
+        _check_imports(bad_import)
+    with pytest.raises(AttributeError):
+        _check_imports(bad_path)
+    with pytest.raises(SyntaxError):
+        compile(bad_syntax.source, "page.md", "exec")
