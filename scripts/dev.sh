@@ -121,6 +121,14 @@ cmd_bench() {
   "$PY" bench/run.py "$@"
 }
 
+# The documentation site (mkdocs, mkdocs.yml at the root) into site/. --strict turns every
+# warning (a broken link or anchor, a page missing from the nav) into a failure.
+cmd_docs() {
+  venv
+  log "building the documentation site into site/ (mkdocs build --strict)"
+  "$VENV/bin/mkdocs" build --strict -d site "$@"
+}
+
 cmd_loadbench() {
   build
   "$PY" -m bench.load "$@"
@@ -133,5 +141,6 @@ case "${1:-}" in
   fuzz) shift; venv; fuzz_all ;;
   bench) shift; cmd_bench "$@" ;;
   loadbench) shift; cmd_loadbench "$@" ;;
-  *) echo "usage: scripts/dev.sh {demo|test|build|bench|loadbench|fuzz}" >&2; exit 2 ;;
+  docs) shift; cmd_docs "$@" ;;
+  *) echo "usage: scripts/dev.sh {demo|test|build|bench|loadbench|fuzz|docs}" >&2; exit 2 ;;
 esac
