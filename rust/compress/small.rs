@@ -101,10 +101,9 @@ impl Tree {
         Tree { freq: vec![0; nodes], dad: vec![0; nodes], len: vec![0; nodes], code: vec![0; nodes], max_code: -1 }
     }
 
+    /// Only the frequencies need clearing: `build` writes every length and code it reads.
     fn reset(&mut self) {
         self.freq.fill(0);
-        self.len.fill(0);
-        self.code.fill(0);
         self.max_code = -1;
     }
 }
@@ -523,6 +522,11 @@ struct Parser<'a> {
     nice: usize,
     max_chain: usize,
     match_start: usize,
+    /// zlib's rolling `ins_h`: every position 0..=n-3 is inserted once, in order, so each
+    /// hash is the previous one shifted with one new byte (zlib's `UPDATE_HASH`).
+    ins_h: usize,
+    #[cfg(debug_assertions)]
+    next_insert: usize,
 }
 
 impl Parser<'_> {
@@ -531,11 +535,16 @@ impl Parser<'_> {
     fn insert(&mut self, p: usize) -> usize {
         // SAFETY: p <= n - MIN_MATCH, and `parse` checked that the window holds n + PAD bytes
         // and `prev` n entries; h <= HASH_MASK.
+        #[cfg(debug_assertions)]
+        {
+            assert_eq!(p, self.next_insert, "positions are inserted in order");
+            self.next_insert += 1;
+        }
         let (h, slot) = unsafe {
-            let b = std::ptr::read_unaligned(self.w.as_ptr().add(p).cast::<u32>()).to_le();
-            let h = ((b & 0xff) << 10 ^ ((b >> 8) & 0xff) << 5 ^ ((b >> 16) & 0xff)) as usize & HASH_MASK;
+            let h = ((self.ins_h << 5) ^ usize::from(*self.w.get_unchecked(p + 2))) & HASH_MASK;
             (h, self.prev.get_unchecked_mut(p))
         };
+        self.ins_h = h;
         let entry = self.head[h];
         let head = if entry >> 16 == self.generation { entry as u16 } else { 0 };
         *slot = head;
@@ -599,7 +608,21 @@ fn parse(s: &mut Scratch, n: usize, level: i32) {
     let generation = *generation;
     assert!(window.len() >= n + PAD && prev.len() >= n && n <= SMALL_MAX);
     syms.clear();
-    let mut p = Parser { w: window, head, generation, prev, good, nice, max_chain, match_start: 0 };
+    // zlib's fill_window primes ins_h with the first two bytes (the window is zero-padded).
+    let ins_h = ((usize::from(window[0]) << 5) ^ usize::from(window[1])) & HASH_MASK;
+    let mut p = Parser {
+        w: window,
+        head,
+        generation,
+        prev,
+        good,
+        nice,
+        max_chain,
+        match_start: 0,
+        ins_h,
+        #[cfg(debug_assertions)]
+        next_insert: 0,
+    };
     let mut strstart = 0usize;
     let mut lookahead = n;
     let mut match_length = MIN_MATCH - 1;
