@@ -11,7 +11,7 @@ use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, 
 use zstd::zstd_safe::{self, CCtx, CParameter, DCtx, DParameter, InBuffer, OutBuffer, ResetDirective};
 use zstd::zstd_safe::zstd_sys::ZSTD_EndDirective;
 
-use super::{CompressError, Encoding};
+use super::{small, CompressError, Encoding};
 
 /// `ZSTD_minCLevel()`: the fastest negative level.
 pub const ZSTD_MIN_LEVEL: i32 = -(1 << 17);
@@ -42,6 +42,7 @@ thread_local! {
 /// Compresses `data` in one go (`level` already checked by `Encoding::level`).
 pub fn compress(data: &[u8], encoding: Encoding, level: i32) -> Result<Vec<u8>, CompressError> {
     match encoding {
+        Encoding::Gzip | Encoding::Deflate if small::handles(data.len(), level) => Ok(small::compress(data, encoding, level)),
         Encoding::Gzip | Encoding::Deflate if level >= 1 => deflate_oneshot(data, encoding, level),
         Encoding::Zstd => zstd_oneshot(data, level),
         _ => {

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 pub mod bind;
 pub mod codec;
 pub mod negotiate;
+pub mod small;
 
 /// A content coding webaccel can apply and remove.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -28,13 +29,19 @@ impl Encoding {
     /// The coding named `name` (ASCII case-insensitive; `x-gzip` is gzip, as RFC 9110 §8.4.1.3
     /// asks of recipients).
     pub fn parse(name: &str) -> Result<Self, CompressError> {
-        let lower = name.trim().to_ascii_lowercase();
-        match lower.as_str() {
-            "gzip" | "x-gzip" => Ok(Encoding::Gzip),
-            "deflate" => Ok(Encoding::Deflate),
-            "br" => Ok(Encoding::Br),
-            "zstd" => Ok(Encoding::Zstd),
-            _ => Err(CompressError::UnknownEncoding(name.to_owned())),
+        // No allocation: this runs on every one-shot call.
+        let trimmed = name.trim();
+        let is = |token: &str| trimmed.eq_ignore_ascii_case(token);
+        if is("gzip") || is("x-gzip") {
+            Ok(Encoding::Gzip)
+        } else if is("deflate") {
+            Ok(Encoding::Deflate)
+        } else if is("br") {
+            Ok(Encoding::Br)
+        } else if is("zstd") {
+            Ok(Encoding::Zstd)
+        } else {
+            Err(CompressError::UnknownEncoding(name.to_owned()))
         }
     }
 

@@ -214,6 +214,19 @@ def test_streamed_chunks_are_flushed_one_by_one() -> None:
     d.finish()
 
 
+def test_reexported_from_the_fastapi_package() -> None:
+    import webaccel.fastapi
+    from webaccel.fastapi import CompressionMiddleware as Reexported
+
+    assert Reexported is CompressionMiddleware
+    assert "CompressionMiddleware" in webaccel.fastapi.__all__
+    app = make_app()
+    app.add_middleware(Reexported, encodings=("gzip",))
+    r, raw = raw_get(TestClient(app), "/big", "gzip")
+    assert r.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(raw) == TestClient(make_app()).get("/big").content
+
+
 def test_other_scopes_pass_through() -> None:
     called = []
 

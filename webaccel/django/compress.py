@@ -18,9 +18,10 @@ and 206 responses are left alone; streamed chunks are flushed one by one.
 
 from __future__ import annotations
 
+import difflib
 import io
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -28,6 +29,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from webaccel.compress import (
+    ENCODINGS,
     CompressionError,
     CompressionPolicy,
     Compressor,
@@ -37,9 +39,9 @@ from webaccel.compress import (
     compress,
     weaken_etag,
 )
-from webaccel.django.conf import WebAccelSettings, get_settings
+from webaccel.django.conf import SETTING_NAME, Problem, WebAccelSettings, get_settings
 
-__all__ = ["CompressionMiddleware", "gzip_padded"]
+__all__ = ["CompressionMiddleware", "gzip_padded", "check_compress_settings"]
 
 _READ = 64 * 1024
 _FNAME = 0x08
@@ -60,6 +62,60 @@ def gzip_padded(stream_start: bytes, max_random_bytes: int) -> bytes:
     if stream_start[3] & 0x04:
         return stream_start
     return stream_start[:3] + bytes([flags]) + stream_start[4:10] + name + stream_start[10:]
+
+
+# Names people write for a coding, besides the token HTTP uses.
+_ALIASES = {"brotli": "br", "zstandard": "zstd", "x-gzip": "gzip", "zlib": "deflate"}
+
+
+def _coding_problem(key: str, name: object) -> Problem:
+    lower = str(name).lower()
+    close = [_ALIASES[lower]] if lower in _ALIASES else difflib.get_close_matches(lower, ENCODINGS, n=1)
+    return Problem(
+        "webaccel.E010",
+        f"{SETTING_NAME}[{key!r}] names an unknown content coding {name!r}.",
+        hint=f"Did you mean {close[0]!r}?" if close else f"Expected one of {', '.join(ENCODINGS)}.",
+    )
+
+
+def check_compress_settings(raw: Any) -> list[Problem]:
+    """What the type check of ``WEBACCEL`` cannot see in the ``COMPRESS_...`` keys, reported by
+    the system check at startup instead of by ``CompressionMiddleware`` on its first request:
+
+    - ``webaccel.E010``: a coding name in ``COMPRESS_ENCODINGS`` or ``COMPRESS_LEVELS`` that is
+      not one of ``gzip``, ``deflate``, ``br``, ``zstd`` (the hint suggests the closest);
+    - ``webaccel.E011``: a level out of its coding's range, or a negative ``COMPRESS_MIN_SIZE``
+      or ``COMPRESS_MAX_REQUEST_SIZE``.
+
+    Values of the wrong type are left to ``webaccel.E003``.
+    """
+    if not isinstance(raw, Mapping):
+        return []
+    problems = []
+    encodings = raw.get("COMPRESS_ENCODINGS")
+    if isinstance(encodings, (list, tuple)):
+        problems += [
+            _coding_problem("COMPRESS_ENCODINGS", name)
+            for name in encodings
+            if not isinstance(name, str) or name.lower() not in ENCODINGS
+        ]
+    levels = raw.get("COMPRESS_LEVELS")
+    if isinstance(levels, dict):
+        for name, level in levels.items():
+            if not isinstance(name, str) or name.lower() not in ENCODINGS:
+                problems.append(_coding_problem("COMPRESS_LEVELS", name))
+                continue
+            try:
+                if isinstance(level, bool):
+                    raise TypeError("a level is an int")
+                Compressor(name, level)
+            except (CompressionError, TypeError) as e:
+                problems.append(Problem("webaccel.E011", f"{SETTING_NAME}['COMPRESS_LEVELS'][{name!r}]: {e}."))
+    for key in ("COMPRESS_MIN_SIZE", "COMPRESS_MAX_REQUEST_SIZE"):
+        value = raw.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            problems.append(Problem("webaccel.E011", f"{SETTING_NAME}[{key!r}] must be >= 0, not {value}."))
+    return problems
 
 
 class _Options:

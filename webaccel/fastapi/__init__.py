@@ -11,15 +11,19 @@
 - :class:`ClientAddress`: a dependency giving the client IP behind trusted proxies.
 - :class:`Negotiate`: a dependency choosing among offered media types (or languages,
   encodings) by the request's ``Accept*`` header; 406 when none fits.
+- :class:`CompressionMiddleware`: response compression (zstd, br, gzip by ``Accept-Encoding``)
+  and, optionally, ``Content-Encoding`` request bodies (``webaccel.fastapi.compress``).
 
 See ``docs/fastapi.md``.
 """
 
 from __future__ import annotations
 
+from webaccel.fastapi.compress import CompressionMiddleware
 from webaccel.fastapi.dependencies import DEFAULT_MAX_BODY_SIZE, JSONBody, json_body
 from webaccel.fastapi.forms import ClientAddress, FormBody, Negotiate, form_body
 from webaccel.fastapi.responses import JSONResponse
 
 __all__ = ["JSONResponse", "JSONBody", "json_body", "DEFAULT_MAX_BODY_SIZE"]
 __all__ += ["FormBody", "form_body", "ClientAddress", "Negotiate"]
+__all__ += ["CompressionMiddleware"]
