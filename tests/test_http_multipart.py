@@ -549,7 +549,8 @@ def test_content_transfer_encoding_is_ignored():
     assert ("Content-Transfer-Encoding", "base64") in part.headers
 
 
-# --- one-shot: large parts are searched and copied block by block (64 KiB probe, 16 KiB blocks) --
+# --- one-shot: a large part is searched and copied in one pass (64 KiB probe, then the fused SIMD
+# loop of rust/http/multipart_scan.rs, or 16 KiB memmem blocks without AVX2) ---------------------
 
 _PROBE, _BLOCK = 64 << 10, 16 << 10
 _CT = "multipart/form-data; boundary=xyz"
@@ -605,3 +606,63 @@ def test_large_part_over_its_limit_or_truncated():
     # exactly at the limit is accepted
     (part,) = parse_multipart(_file_body(content), _CT, max_file_size=500_000)
     assert part.data == content
+
+
+# --- one-shot: the fused search-and-copy loop (128-byte rounds, stores aligned to 64 bytes) ------
+
+_BCHARS = "abcXYZ0189'()+_,-./:=? "
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    boundary=st.text(_BCHARS, min_size=1, max_size=70).filter(lambda b: not b.endswith(" ")),
+    size=st.integers(_PROBE - 80, _PROBE + 700) | st.integers(_PROBE, 3 * _PROBE),
+    pad=st.integers(0, 130),
+    seed=st.integers(0, 2**32),
+    near=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 80)), max_size=6),
+    second=st.booleans(),
+)
+def test_one_shot_matches_python_multipart_and_streaming_at_every_alignment(boundary, size, pad, seed, near, second):
+    # The part's end moves through every offset of the loop's rounds, `pad` moves the content
+    # within the body (the loads' alignment), and near misses (the delimiter with one byte
+    # changed, or cut short) put candidates of the loop's byte pair all over the content.
+    rnd = random.Random(seed)
+    delim = f"\r\n--{boundary}".encode()
+    content = bytearray(rnd.randbytes(size))
+    for where, k in near:
+        at = int(where * max(0, size - len(delim)))
+        miss = bytearray(delim)
+        if k < len(delim):
+            miss[k] ^= 0x01 if miss[k] != ord("\r") else 0x20
+        else:
+            miss = miss[: 1 + k % (len(delim) - 1)]
+        content[at : at + len(miss)] = miss[: size - at]
+    content = bytes(content)
+    assume((content + delim).find(delim) == len(content))
+    parts = [("f", "x" * pad + ".bin", "application/octet-stream", content)]
+    if second:
+        parts.append(("g", "y.bin", None, rnd.randbytes(_PROBE + rnd.randrange(300))))
+    body = build(parts, boundary=boundary)
+    ct = f'multipart/form-data; boundary="{boundary}"'
+    one = view(parse_multipart(body, ct))
+    assert one == reference(body, boundary)
+    assert one[0][4] == content
+    parser = MultipartParser(boundary, spool_max_size=None)
+    streamed = []
+    for i in range(0, len(body), 65536):
+        streamed += parser.feed(body[i : i + 65536])
+    parser.close()
+    assert view(streamed) == one
+
+
+@pytest.mark.parametrize("tail", range(0, 300, 7))
+def test_one_shot_dense_pair_candidates_stay_exact(tail):
+    # A crafted part: every other byte pair looks like the delimiter's rarest bytes (the loop
+    # gives up its budget of false candidates and finishes with memmem); the result is the same.
+    boundary = "ZYZYZYZYZYZYZYZYZY"
+    content = (b"ZY" * 60_000)[: 100_000 + tail] + b"\r\n--ZYZYZYZYZYZYZYZYZ" + b"ZY" * 100
+    body = build([("f", "a", None, content), ("g", None, None, b"v")], boundary=boundary)
+    ct = f"multipart/form-data; boundary={boundary}"
+    parts = parse_multipart(body, ct)
+    assert view(parts) == reference(body, boundary)
+    assert parts[0].data == content

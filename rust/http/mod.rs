@@ -15,6 +15,7 @@ pub mod headers;
 pub mod options;
 pub mod multipart;
 pub mod multipart_bind;
+pub mod multipart_scan;
 pub mod query;
 pub mod quote;
 pub mod scan;
