@@ -50,6 +50,7 @@ __all__ = [
     "Cursor",
     "link_header",
     "cursor_link_header",
+    "refuse_oversize",
     "replace_query",
     "envelope",
     "cursor_envelope",
@@ -132,6 +133,16 @@ class CursorCodec:
 
     def __repr__(self) -> str:
         return f"CursorCodec(max_age={self.max_age!r}, max_length={self.max_length!r})"
+
+
+def refuse_oversize(page_size: Any, max_page_size: int) -> None:
+    """Raise :class:`InvalidPageSize` when ``page_size`` (as a request gives it: converted as
+    :class:`Paginator` converts it) is above ``max_page_size``; for adapters that refuse a
+    larger size instead of clamping it (``clamp_page_size=False``). A size that is not an
+    integer is left for :class:`Paginator` to refuse."""
+    size = Paginator(1, page_size, 0, max_page_size=None).page_size
+    if size > max_page_size:
+        raise InvalidPageSize(f"page_size is more than {max_page_size}")
 
 
 # --- links and envelopes --------------------------------------------------------------------
