@@ -54,6 +54,7 @@ def create_app(rate_limit: str = data.RATE_LIMIT) -> Flask:
     app.config.update(
         MAX_CONTENT_LENGTH=data.UPLOAD_MAX_BYTES + 64 * 1024,
         WEBACCEL_JSON_SORT_KEYS=False,
+        WEBACCEL_JSON_ENSURE_ASCII=False,  # UTF-8 as the FastAPI app writes it (Flask escapes by default)
         WEBACCEL_REQUEST=True,
         WEBACCEL_REQUEST_MAX_FILES=1,
         WEBACCEL_REQUEST_MAX_FILE_SIZE=data.UPLOAD_MAX_BYTES,
