@@ -12,8 +12,10 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.testclient import TestClient
+from starlette.datastructures import FormData
 
 from webaccel import auth
+from webaccel.fastapi import FormBody
 from webaccel.fastapi.auth import JWTBearer
 from webaccel.fastapi.pagination import PageParams, cursor_params, filter_params, page_params, paginate
 from webaccel.fastapi.ratelimit import RateLimit
@@ -31,6 +33,7 @@ def token(sub: str) -> str:
 strict = page_params(default_page_size=5, max_page_size=10, clamp_page_size=False)
 clamped = page_params(default_page_size=5, max_page_size=10)
 bearer = JWTBearer(key=SECRET, algorithms=["HS256"])
+form_dep = FormBody(spool_max_size=1024)
 
 
 def make_app() -> FastAPI:
@@ -88,3 +91,17 @@ def test_jwt_claims_on_request_state_key_a_per_user_limit() -> None:
     reply = client.get("/mine", headers=bob)
     assert reply.status_code == 200 and reply.json() == {"sub": "bob"}
     assert client.get("/mine").status_code == 401
+
+
+def test_small_uploads_are_read_on_the_event_loop() -> None:
+    # Starlette's UploadFile reads files it does not know to be in memory in its thread pool.
+    app = FastAPI()
+
+    @app.post("/up")
+    async def up(form: Annotated[FormData, Depends(form_dep)]) -> dict[str, Any]:
+        small, large = form["small"], form["large"]
+        return {"small": [small._in_memory, len(await small.read())],  # type: ignore[union-attr]
+                "large": [large._in_memory, len(await large.read())]}  # type: ignore[union-attr]
+
+    reply = TestClient(app).post("/up", files={"small": ("s.bin", b"x" * 100), "large": ("l.bin", b"y" * 5000)})
+    assert reply.json() == {"small": [True, 100], "large": [False, 5000]}
