@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -223,8 +224,13 @@ class _PageURLs:
         return self._head + "&".join(p if isinstance(p, str) else values[p] for p in self._pieces)
 
 
+# A listing's URLs repeat (page 1 of the same query, again and again): the split and parse are
+# kept for the last few hundred. Bounded, so unique URLs from a client only cycle it.
+_page_urls = functools.lru_cache(maxsize=256)(_PageURLs)
+
+
 def _page_url(url: str, page: int | None, size: int, page_param: str, size_param: str) -> str | None:
-    return _PageURLs(url, page_param, size_param)(page, size)
+    return _page_urls(url, page_param, size_param)(page, size)
 
 
 def link_header(
@@ -238,7 +244,7 @@ def link_header(
     """
     p = paginator
     last = max(p.total_pages, 1)
-    page_url = _PageURLs(url, page_param, size_param)
+    page_url = _page_urls(url, page_param, size_param)
     size = p.page_size
     return _links(
         [
@@ -284,7 +290,7 @@ def envelope(
     elif p.next_page is None and p.prev_page is None:
         nxt = prev = None
     else:
-        page_url = _PageURLs(url, page_param, size_param)
+        page_url = _page_urls(url, page_param, size_param)
         nxt = page_url(p.next_page, p.page_size)
         prev = page_url(p.prev_page, p.page_size)
     return {

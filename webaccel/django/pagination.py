@@ -119,9 +119,13 @@ def paginate(
         return JsonResponse({"detail": str(e)}, status=404)
     except PaginationError as e:
         return JsonResponse({"detail": str(e)}, status=400)
-    convert = serialize or _default_serialize
+    if serialize is not None:
+        items = [serialize(x) for x in items]
+    else:
+        # Dicts (the common listing) are JSON data already: only other objects are converted.
+        items = [x if type(x) is dict else _default_serialize(x) for x in items]
     url = request.build_absolute_uri()
-    body = envelope((convert(x) for x in items), p, url=url, page_param=page_param, size_param=size_param)
+    body = envelope(items, p, url=url, page_param=page_param, size_param=size_param)
     response = JsonResponse(body)
     response["Link"] = link_header(url, p, page_param=page_param, size_param=size_param)
     return response
