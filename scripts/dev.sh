@@ -56,18 +56,32 @@ ensure_redis() {
   $sudo service redis-server stop >/dev/null 2>&1 || true
 }
 
+demo_help() {
+  local base="$1"
+  cat <<TXT
+Try it (users alice and bob, password "correct horse battery staple"):
+  curl -s $base/ping
+  # log in: argon2 verifies the password, the answer carries a bearer JWT
+  TOKEN=\$(curl -s -X POST $base/login -H 'content-type: application/json' \\
+      -d '{"username": "alice", "password": "correct horse battery staple"}' \\
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+  # the list: bearer JWT, per-user rate limit, page envelope and an RFC 8288 Link header
+  curl -si "$base/items?page=2&page_size=5" -H "Authorization: Bearer \$TOKEN"
+  # validated JSON POST, cached detail (ETag, 304 on If-None-Match), upload
+  curl -s -X POST $base/items -H "Authorization: Bearer \$TOKEN" -H 'content-type: application/json' \\
+      -d '{"name": "Oak Tray", "price": 24.5, "tags": ["kitchen"]}'
+  curl -si $base/items/7
+  curl -s -F file=@README.md $base/upload
+  open $base/docs for the OpenAPI UI
+TXT
+}
+
 cmd_demo() {
   build
   local host="${HOST:-127.0.0.1}" port="${PORT:-8000}"
-  log "demo: FastAPI app from examples/fastapi_app.py on http://$host:$port (Ctrl-C stops it)"
-  cat <<TXT
-Try it:
-  curl http://$host:$port/
-  curl http://$host:$port/items?limit=3
-  curl -X POST http://$host:$port/echo -H 'content-type: application/json' -d '{"hello": "world"}'
-  open http://$host:$port/docs for the OpenAPI UI
-TXT
-  exec "$VENV/bin/uvicorn" --app-dir examples fastapi_app:app --host "$host" --port "$port"
+  log "demo: the FastAPI app on webaccel, examples/e2e/fastapi_webaccel.py, on http://$host:$port (Ctrl-C stops it)"
+  demo_help "http://$host:$port"
+  exec "$VENV/bin/uvicorn" --app-dir examples e2e.fastapi_webaccel:app --host "$host" --port "$port"
 }
 
 # Every fuzz/fuzz_*.py target, briefly, one after the other, sharing a time budget (FUZZ_SECONDS,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,6 +51,7 @@ __all__ = [
     "Cursor",
     "link_header",
     "cursor_link_header",
+    "refuse_oversize",
     "replace_query",
     "envelope",
     "cursor_envelope",
@@ -134,6 +136,16 @@ class CursorCodec:
         return f"CursorCodec(max_age={self.max_age!r}, max_length={self.max_length!r})"
 
 
+def refuse_oversize(page_size: Any, max_page_size: int) -> None:
+    """Raise :class:`InvalidPageSize` when ``page_size`` (as a request gives it: converted as
+    :class:`Paginator` converts it) is above ``max_page_size``; for adapters that refuse a
+    larger size instead of clamping it (``clamp_page_size=False``). A size that is not an
+    integer is left for :class:`Paginator` to refuse."""
+    size = Paginator(1, page_size, 0, max_page_size=None).page_size
+    if size > max_page_size:
+        raise InvalidPageSize(f"page_size is more than {max_page_size}")
+
+
 # --- links and envelopes --------------------------------------------------------------------
 
 # Characters left as they are in a path / authority: RFC 3986's reserved and unreserved sets and
@@ -177,10 +189,48 @@ def _links(items: Iterable[tuple[str, str | None]]) -> str:
     return ", ".join(f'<{url}>; rel="{rel}"' for rel, url in items if url is not None)
 
 
+class _PageURLs:
+    """The URLs of other pages of one listing: what ``replace_query(url, {page_param: n,
+    size_param: size})`` gives, with ``url`` split, parsed and re-encoded once rather than for
+    every link (a page's envelope and ``Link`` header name up to four pages)."""
+
+    __slots__ = ("_head", "_pieces", "_page_key", "_size_key")
+
+    def __init__(self, url: str, page_param: str, size_param: str) -> None:
+        parts = urlsplit(url)
+        # urlunsplit puts the query after everything but the fragment, which is dropped.
+        self._head = urlunsplit(
+            (parts.scheme, quote(parts.netloc, safe=_AUTHORITY_SAFE), quote(parts.path, safe=_PATH_SAFE), "", "")
+        ) + "?"
+        slots = {page_param: 0, size_param: 1}
+        pieces: list[str | int] = []  # an encoded pair kept as it is, or the slot of a value
+        done: set[str] = set()
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if key in slots:
+                if key not in done:
+                    done.add(key)
+                    pieces.append(slots[key])
+            else:
+                pieces.append(urlencode([(key, value)]))
+        pieces.extend(slot for key, slot in slots.items() if key not in done)
+        self._pieces = pieces
+        self._page_key = urlencode([(page_param, "")])
+        self._size_key = urlencode([(size_param, "")])
+
+    def __call__(self, page: int | None, size: int) -> str | None:
+        if page is None:
+            return None
+        values = (f"{self._page_key}{page}", f"{self._size_key}{size}")
+        return self._head + "&".join(p if isinstance(p, str) else values[p] for p in self._pieces)
+
+
+# A listing's URLs repeat (page 1 of the same query, again and again): the split and parse are
+# kept for the last few hundred. Bounded, so unique URLs from a client only cycle it.
+_page_urls = functools.lru_cache(maxsize=256)(_PageURLs)
+
+
 def _page_url(url: str, page: int | None, size: int, page_param: str, size_param: str) -> str | None:
-    if page is None:
-        return None
-    return replace_query(url, {page_param: page, size_param: size})
+    return _page_urls(url, page_param, size_param)(page, size)
 
 
 def link_header(
@@ -194,12 +244,14 @@ def link_header(
     """
     p = paginator
     last = max(p.total_pages, 1)
+    page_url = _page_urls(url, page_param, size_param)
+    size = p.page_size
     return _links(
         [
-            ("first", _page_url(url, 1, p.page_size, page_param, size_param)),
-            ("prev", _page_url(url, p.prev_page, p.page_size, page_param, size_param)),
-            ("next", _page_url(url, p.next_page, p.page_size, page_param, size_param)),
-            ("last", _page_url(url, last, p.page_size, page_param, size_param)),
+            ("first", page_url(1, size)),
+            ("prev", page_url(p.prev_page, size)),
+            ("next", page_url(p.next_page, size)),
+            ("last", page_url(last, size)),
         ]
     )
 
@@ -235,9 +287,12 @@ def envelope(
     if url is None:
         nxt: str | int | None = p.next_page
         prev: str | int | None = p.prev_page
+    elif p.next_page is None and p.prev_page is None:
+        nxt = prev = None
     else:
-        nxt = _page_url(url, p.next_page, p.page_size, page_param, size_param)
-        prev = _page_url(url, p.prev_page, p.page_size, page_param, size_param)
+        page_url = _page_urls(url, page_param, size_param)
+        nxt = page_url(p.next_page, p.page_size)
+        prev = page_url(p.prev_page, p.page_size)
     return {
         "items": list(items),
         "page": p.page,

@@ -235,7 +235,23 @@ class Cell:
         return sum(r.errors for r in self.runs)
 
 
-def bench_framework(framework: str, args: argparse.Namespace, wrk: str) -> list[str]:
+@dataclass
+class FrameworkResult:
+    framework: str
+    variants: list[str]
+    endpoints: list[Endpoint]
+    cells: dict[tuple[str, str], Cell]
+    login: dict[str, Cell]
+    ping: dict[str, Cell]
+
+    def cell(self, variant: str, endpoint: str) -> Cell | None:
+        return self.cells.get((variant, endpoint))
+
+
+CEILING = "ceiling (pre-serialized)"
+
+
+def bench_framework(framework: str, args: argparse.Namespace, wrk: str) -> FrameworkResult:
     variants = [v for v in VARIANTS if app_exists(framework, v)]
     endpoints = _endpoints()
     cells: dict[tuple[str, str], Cell] = {}
@@ -273,40 +289,86 @@ def bench_framework(framework: str, args: argparse.Namespace, wrk: str) -> list[
                         ping_during_login.setdefault(variant, Cell()).runs.append(ping)
                 finally:
                     server.stop()
-    return render(framework, variants, endpoints, cells, login, ping_during_login)
+    return FrameworkResult(framework, variants, endpoints, cells, login, ping_during_login)
 
 
-def render(framework: str, variants: list[str], endpoints: list[Endpoint],
-           cells: dict[tuple[str, str], Cell], login: dict[str, Cell],
-           ping: dict[str, Cell]) -> list[str]:
-    both = "stock" in variants and "webaccel" in variants
-    lines = [f"### {framework}", "",
-             "| endpoint | stock req/s | webaccel req/s | webaccel/stock | stock p99 ms | webaccel p99 ms | webaccel/ceiling |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    ceiling = {v: cells[(v, "ceiling (pre-serialized)")].rps for v in variants
-               if (v, "ceiling (pre-serialized)") in cells}
-    for endpoint in endpoints:
-        row = {v: cells.get((v, endpoint.name)) for v in variants}
-        s, w = row.get("stock"), row.get("webaccel")
-        fmt = lambda c, attr: f"{getattr(c, attr):,.0f}" if c else "n/a"  # noqa: E731
-        fmt_ms = lambda c: f"{c.p99:.2f}" if c else "n/a"  # noqa: E731
-        ratio = f"{w.rps / s.rps:.2f}x" if (s and w) else "n/a"
-        roof = f"{w.rps / ceiling['webaccel']:.2f}" if (w and "webaccel" in ceiling) else "n/a"
-        errors = sum(c.errors for c in row.values() if c)
-        name = endpoint.name + (f" ({errors} non-2xx!)" if errors else "")
-        lines.append(f"| {name} | {fmt(s, 'rps')} | {fmt(w, 'rps')} | {ratio} | {fmt_ms(s)} | {fmt_ms(w)} | {roof} |")
-    if login:
-        s, w = login.get("stock"), login.get("webaccel")
-        ps, pw = ping.get("stock"), ping.get("webaccel")
-        ratio = f"{w.rps / s.rps:.2f}x" if (s and w and s.rps) else "n/a"
-        lines.append(f"| login (argon2 defaults) | {f'{s.rps:.1f}' if s else 'n/a'} | "
-                     f"{f'{w.rps:.1f}' if w else 'n/a'} | {ratio} | | | |")
-        lines.append(f"| /ping p99 while logins run | | | | {f'{ps.p99:.2f}' if ps else 'n/a'} | "
-                     f"{f'{pw.p99:.2f}' if pw else 'n/a'} | |")
-    if not both:
-        lines.append("")
-        lines.append(f"(only {', '.join(variants)} exists for {framework} so far)")
-    return lines + [""]
+def _num(value: float | None, fmt: str = ",.0f") -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
+def render(results: list[FrameworkResult]) -> list[str]:
+    """One Markdown table for every framework: median req/s and p99 per endpoint and variant,
+    webaccel/stock, and each variant's share of its own app's ceiling endpoint."""
+    lines = [
+        "| framework | endpoint | stock req/s | webaccel req/s | webaccel/stock | stock p99 ms "
+        "| webaccel p99 ms | stock/ceiling | webaccel/ceiling |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    notes: list[str] = []
+    for r in results:
+        ceiling = {v: c.rps for v in r.variants if (c := r.cell(v, CEILING)) is not None}
+        for endpoint in r.endpoints:
+            s, w = r.cell("stock", endpoint.name), r.cell("webaccel", endpoint.name)
+            ratio = f"{w.rps / s.rps:.2f}x" if (s and w and s.rps) else "n/a"
+            roof = {v: (f"{c.rps / ceiling[v]:.2f}" if c and ceiling.get(v) else "n/a")
+                    for v, c in (("stock", s), ("webaccel", w))}
+            errors = sum(c.errors for c in (s, w) if c)
+            name = endpoint.name + (f" ({errors} non-2xx!)" if errors else "")
+            lines.append(
+                f"| {r.framework} | {name} | {_num(s.rps if s else None)} | {_num(w.rps if w else None)} | {ratio} "
+                f"| {_num(s.p99 if s else None, '.2f')} | {_num(w.p99 if w else None, '.2f')} "
+                f"| {roof['stock']} | {roof['webaccel']} |"
+            )
+        if r.login:
+            s, w = r.login.get("stock"), r.login.get("webaccel")
+            ps, pw = r.ping.get("stock"), r.ping.get("webaccel")
+            ratio = f"{w.rps / s.rps:.2f}x" if (s and w and s.rps) else "n/a"
+            lines.append(f"| {r.framework} | login (argon2 defaults) | {_num(s.rps if s else None, '.1f')} | "
+                         f"{_num(w.rps if w else None, '.1f')} | {ratio} | | | | |")
+            lines.append(f"| {r.framework} | /ping p99 while logins run | | | | {_num(ps.p99 if ps else None, '.2f')} | "
+                         f"{_num(pw.p99 if pw else None, '.2f')} | | |")
+        if not ("stock" in r.variants and "webaccel" in r.variants):
+            notes.append(f"(only {', '.join(r.variants)} exists for {r.framework} so far)")
+    return lines + ([""] + notes if notes else [])
+
+
+def chart(results: list[FrameworkResult], path: Path) -> None:
+    """A PNG of the table: per framework, stock and webaccel requests/s for each endpoint, with
+    the webaccel app's ceiling as a dashed line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.6), squeeze=False)
+    colours = {"stock": "#9aa5b1", "webaccel": "#d9480f"}
+    for ax, r in zip(axes[0], results):
+        names = [e.name for e in r.endpoints if e.name != CEILING]
+        width = 0.38
+        for i, variant in enumerate(v for v in VARIANTS if v in r.variants):
+            values = [(c.rps if (c := r.cell(variant, n)) else 0.0) for n in names]
+            xs = [x + (i - 0.5) * width for x in range(len(names))]
+            bars = ax.bar(xs, values, width, label=variant, color=colours[variant])
+            if variant == "webaccel":
+                for bar, name in zip(bars, names):
+                    s = r.cell("stock", name)
+                    if s and s.rps:
+                        ax.annotate(f"{bar.get_height() / s.rps:.1f}x", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                                    ha="center", va="bottom", fontsize=8)
+        roof = r.cell("webaccel", CEILING) or r.cell("stock", CEILING)
+        if roof:
+            ax.axhline(roof.rps, color="#495057", linestyle="--", linewidth=1, label="ceiling (pre-serialized)")
+        ax.set_title(r.framework)
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels([n.replace(" (", "\n(") for n in names], fontsize=8)
+        ax.set_ylabel("requests/s (median)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    fig.suptitle("webaccel vs the stock stack: one worker, wrk on 127.0.0.1", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,19 +379,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads")
     parser.add_argument("--skip-login", action="store_true")
+    parser.add_argument("--chart", type=Path, metavar="PNG", help="also draw the table as a chart (e.g. docs/load.png)")
     args = parser.parse_args(argv)
     wrk = ensure_wrk()
+    results = [bench_framework(framework.strip(), args, wrk) for framework in args.frameworks.split(",")]
     out = [
-        f"Load benchmark, {datetime.date.today().isoformat()}, {platform.node()}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"{args.rounds} rounds x {args.duration:g} s per endpoint, wrk -t1 -c{args.connections}, "
-        "one worker process.",
+        f"Load benchmark, {datetime.date.today().isoformat()}, {platform.node()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {versions()}; {args.rounds} rounds x {args.duration:g} s per "
+        f"endpoint, wrk -t1 -c{args.connections}, one worker process (uvicorn; gunicorn gthread "
+        f"--threads {args.threads}), keep-alive on. Command: python -m bench.load "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "",
+        *render(results),
     ]
-    for framework in args.frameworks.split(","):
-        out += bench_framework(framework.strip(), args, wrk)
     print("\n".join(out))
+    if args.chart is not None:
+        chart(results, args.chart)
+        print(f"\nchart written to {args.chart}", file=sys.stderr)
     return 0
+
+
+def versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("webaccel", "fastapi", "uvicorn", "flask", "django", "gunicorn"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            pass
+    return ", ".join(found)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ framework answer the same requests the same way."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import importlib
 import typing as t
 
 import jwt
@@ -17,8 +19,14 @@ APPS = [
     ("fastapi", "stock"),
     ("flask", "stock"),
     ("django", "stock"),
+    ("fastapi", "webaccel"),
+    ("flask", "webaccel"),
+    ("django", "webaccel"),
 ]
 
+
+DJANGO_SETTINGS = ("ROOT_URLCONF", "MIDDLEWARE", "PASSWORD_HASHERS", "WEBACCEL",
+                   "DATA_UPLOAD_MAX_MEMORY_SIZE", "FILE_UPLOAD_MAX_MEMORY_SIZE")
 
 # Small, so that the rate-limit test spends the budget quickly; each test gets a fresh app.
 RATE_LIMIT = "5/minute"
@@ -32,11 +40,15 @@ def client(request: pytest.FixtureRequest) -> AppClient:
         return FastAPIClient(module, RATE_LIMIT)
     if framework == "flask":
         return FlaskClient(module, RATE_LIMIT)
+    # The project's own settings, over the test suite's (its apps are not reloaded: the
+    # projects need none besides webaccel.django, which the suite installs).
+    project = importlib.import_module(f"{module}.settings")
     settings = request.getfixturevalue("settings")
-    settings.ROOT_URLCONF = f"{module}.urls"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": f"e2e-{request.node.name}"}}
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    for name in DJANGO_SETTINGS:
+        if hasattr(project, name):
+            setattr(settings, name, copy.deepcopy(getattr(project, name)))
+    # A cache of its own per test (the rate limit and the detail view start empty).
+    settings.CACHES = {"default": {**project.CACHES["default"], "LOCATION": f"e2e-{request.node.name}"}}
     settings.E2E_RATE_LIMIT = RATE_LIMIT
     return DjangoClient()
 

@@ -21,8 +21,9 @@ capable: under ASGI it runs without a thread hop (a sync ``JWT_USER_CALLABLE`` r
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.core.exceptions import ImproperlyConfigured
@@ -42,7 +43,9 @@ from webaccel.auth import (
 from webaccel.django.conf import WebAccelSettings, get_settings
 from webaccel.django.http import JsonResponse
 
-__all__ = ["JWTAuthenticationMiddleware", "build_verifier"]
+__all__ = ["JWTAuthenticationMiddleware", "build_verifier", "jwt_required"]
+
+_V = TypeVar("_V", bound=Callable[..., Any])
 
 
 def build_verifier(s: WebAccelSettings) -> JWTVerifier | JWKSVerifier:
@@ -67,6 +70,44 @@ def build_verifier(s: WebAccelSettings) -> JWTVerifier | JWKSVerifier:
         raise ImproperlyConfigured(f"WEBACCEL JWT key: {e}") from e
 
 
+def _challenge(realm: str | None, error: str | None, description: str | None = None) -> HttpResponseBase:
+    response = JsonResponse(
+        {"error": error or "unauthorized", "error_description": description or "Authentication required"}, status=401
+    )
+    response["WWW-Authenticate"] = bearer_challenge(realm, error=error, error_description=description)
+    return response
+
+
+def jwt_required(view: _V) -> _V:
+    """Decorate a view (sync or async) that needs a verified bearer token: without one
+    (``request.jwt_claims`` is None, as ``JWTAuthenticationMiddleware`` leaves it when
+    ``JWT_AUTH_REQUIRED`` is false) it answers the middleware's 401 with
+    ``WWW-Authenticate: Bearer``. Lets an app require tokens on some views only."""
+
+    def denied(request: HttpRequest) -> HttpResponseBase | None:
+        if getattr(request, "jwt_claims", None) is not None:
+            return None
+        if not hasattr(request, "jwt_claims"):
+            raise ImproperlyConfigured(
+                "jwt_required needs webaccel.django.auth.JWTAuthenticationMiddleware in MIDDLEWARE"
+            )
+        return _challenge(get_settings().JWT_REALM, None)
+
+    if iscoroutinefunction(view):
+
+        @functools.wraps(view)
+        async def async_wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            return denied(request) or await view(request, *args, **kwargs)
+
+        return cast(_V, async_wrapped)
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return denied(request) or view(request, *args, **kwargs)
+
+    return cast(_V, wrapped)
+
+
 class JWTAuthenticationMiddleware:
     sync_capable = True
     async_capable = True
@@ -89,11 +130,7 @@ class JWTAuthenticationMiddleware:
         return s, self._verifier
 
     def _deny(self, s: WebAccelSettings, error: str | None, description: str | None = None) -> HttpResponseBase:
-        response = JsonResponse(
-            {"error": error or "unauthorized", "error_description": description or "Authentication required"}, status=401
-        )
-        response["WWW-Authenticate"] = bearer_challenge(s.JWT_REALM, error=error, error_description=description)
-        return response
+        return _challenge(s.JWT_REALM, error, description)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.is_async:

@@ -29,7 +29,7 @@ from django.http import HttpRequest
 from webaccel.django.conf import get_settings
 from webaccel.django.http import JsonResponse
 from webaccel.errors import EmptyPage, PaginationError
-from webaccel.pagination import FilterSet, Paginator, envelope, link_header
+from webaccel.pagination import FilterSet, Paginator, envelope, link_header, refuse_oversize
 
 __all__ = ["get_page", "paginate"]
 
@@ -48,13 +48,15 @@ def get_page(
     orphans: int = 0,
     page_param: str = "page",
     size_param: str = "page_size",
+    clamp_page_size: bool = True,
 ) -> tuple[list[Any], Paginator]:
     """The items of the requested page and its :class:`~webaccel.pagination.Paginator`.
 
     ``data`` is a QuerySet (filtered with ``Q`` objects, ordered in the database, counted with
     ``.count()`` and sliced: one ``COUNT`` and one ``SELECT ... LIMIT``; an unordered QuerySet
     is ordered by primary key so that pages do not overlap) or a sequence of dicts (filtered and
-    sorted by :meth:`FilterSpec.apply`). ``max_page_size=True`` reads the setting.
+    sorted by :meth:`FilterSpec.apply`). ``max_page_size=True`` reads the setting; a larger
+    size is clamped, or refused (:class:`InvalidPageSize`) when ``clamp_page_size`` is false.
 
     Raises :class:`~webaccel.pagination.FilterError`, :class:`~webaccel.pagination.InvalidPage`
     and :class:`~webaccel.pagination.InvalidPageSize`.
@@ -65,6 +67,8 @@ def get_page(
         size = conf.PAGINATION_PAGE_SIZE if page_size is None else page_size
     limit = conf.PAGINATION_MAX_PAGE_SIZE if max_page_size is True else max_page_size
     number = request.GET.get(page_param) or 1
+    if not clamp_page_size and limit:
+        refuse_oversize(size, limit)
     spec = filterset.parse(request.GET) if filterset is not None else None
     if _is_queryset(data):
         qs = spec.to_django(data) if spec is not None else data
@@ -98,6 +102,7 @@ def paginate(
     orphans: int = 0,
     page_param: str = "page",
     size_param: str = "page_size",
+    clamp_page_size: bool = True,
 ) -> JsonResponse:
     """A ``JsonResponse`` with the page envelope (``items``, ``page``, ``page_size``,
     ``total_items``, ``total_pages``, ``next``, ``prev`` as absolute URLs) and an RFC 8288
@@ -108,14 +113,19 @@ def paginate(
         items, p = get_page(
             request, data, filterset=filterset, page_size=page_size, max_page_size=max_page_size,
             orphans=orphans, page_param=page_param, size_param=size_param,
+            clamp_page_size=clamp_page_size,
         )
     except EmptyPage as e:
         return JsonResponse({"detail": str(e)}, status=404)
     except PaginationError as e:
         return JsonResponse({"detail": str(e)}, status=400)
-    convert = serialize or _default_serialize
+    if serialize is not None:
+        items = [serialize(x) for x in items]
+    else:
+        # Dicts (the common listing) are JSON data already: only other objects are converted.
+        items = [x if type(x) is dict else _default_serialize(x) for x in items]
     url = request.build_absolute_uri()
-    body = envelope((convert(x) for x in items), p, url=url, page_param=page_param, size_param=size_param)
+    body = envelope(items, p, url=url, page_param=page_param, size_param=size_param)
     response = JsonResponse(body)
     response["Link"] = link_header(url, p, page_param=page_param, size_param=size_param)
     return response

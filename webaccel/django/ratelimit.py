@@ -171,7 +171,7 @@ class RateLimitMiddleware:
 
 
 def ratelimit(
-    rate: str,
+    rate: str | Callable[[], str],
     *,
     key: KeyFunc | None = None,
     cost: int = 1,
@@ -184,12 +184,17 @@ def ratelimit(
     by ``limiter_options``. ``scope`` names the counter (default: the view's module and name).
     Refused: a 429 response. Admitted: the view's response, with the RateLimit headers (added
     here; with ``RateLimitMiddleware`` installed, the most restrictive of its and the view's).
+
+    ``rate`` may be a function of no arguments returning the rate string (read from your own
+    Django setting, say): it is called when the limiter is built, on first use and again
+    whenever ``WEBACCEL`` changes.
     """
-    RateLimiter(rate)  # a bad rate string fails at import time
+    if not callable(rate):
+        RateLimiter(rate)  # a bad rate string fails at import time
 
     def decorator(view: _V) -> _V:
         name = scope or f"{view.__module__}.{view.__qualname__}"
-        lazy = _Lazy(lambda s: rate, limiter_options, "default")
+        lazy = _Lazy(lambda s: rate() if callable(rate) else rate, limiter_options, "default")
 
         def key_of(request: HttpRequest) -> str | None:
             if not get_settings().RATELIMIT_ENABLED:

@@ -52,6 +52,9 @@ class JWTBearer(HTTPBearer):
     - ``scopes`` (constructor, or ``Security(..., scopes=[...])``) not all granted by the
       ``scope_claim``, or ``roles`` not all in ``roles_claim``: 403 with
       ``error="insufficient_scope"``.
+
+    The claims are also left on ``request.state.jwt_claims``, so that dependencies resolved
+    after this one (``RateLimit(key=lambda r: r.state.jwt_claims["sub"])``) can use them.
     """
 
     def __init__(
@@ -123,4 +126,6 @@ class JWTBearer(HTTPBearer):
                 detail="Insufficient role",
                 headers={"WWW-Authenticate": bearer_challenge(self.realm, error="insufficient_scope")},
             )
+        # Later dependencies (a per-user rate limit's key function, say) read them here.
+        request.state.jwt_claims = claims
         return claims

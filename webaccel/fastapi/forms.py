@@ -166,8 +166,16 @@ def _http_error(exc: HTTPParseError) -> HTTPException:
     return HTTPException(status_code=status_for(exc), detail=str(exc))
 
 
+class _MemoryFile(io.BytesIO):
+    """A part held in memory. Starlette's ``UploadFile`` sends reads of any file it cannot tell
+    is in memory through the thread pool (only ``SpooledTemporaryFile._rolled`` tells it), a hop
+    that costs more than parsing a 64 KB upload; this attribute says so."""
+
+    _rolled = False
+
+
 def _upload(part: Part) -> UploadFile:
-    file = t.cast("t.BinaryIO", part.file if part.file is not None else io.BytesIO(part.data or b""))
+    file = t.cast("t.BinaryIO", part.file if part.file is not None else _MemoryFile(part.data or b""))
     raw = [(k.lower().encode("latin-1", "replace"), v.encode("latin-1", "replace")) for k, v in part.headers]
     return UploadFile(file, size=part.size, filename=part.filename, headers=Headers(raw=raw))
 

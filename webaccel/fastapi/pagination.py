@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Query, Request
@@ -88,6 +88,9 @@ class CursorParams:
     cursor_param: str = "cursor"
 
 
+# The dependencies are ``async def`` although they never await: FastAPI runs a plain ``def``
+# dependency in its thread pool, a hop that costs far more than the microseconds of parsing
+# they do (measured: about a third of a list endpoint's time in process).
 def _with_signature(fn: Callable[..., Any], params: list[inspect.Parameter], returns: Any) -> Callable[..., Any]:
     fn.__signature__ = inspect.Signature(params, return_annotation=returns)  # type: ignore[attr-defined]
     return fn
@@ -99,17 +102,24 @@ def page_params(
     max_page_size: int | None = 100,
     page_param: str = "page",
     size_param: str = "page_size",
-) -> Callable[..., PageParams]:
+    clamp_page_size: bool = True,
+) -> Callable[..., Awaitable[PageParams]]:
     """A dependency reading ``?page=`` (default 1) and ``?page_size=`` (default
-    ``default_page_size``; sizes above ``max_page_size`` are clamped), both integers >= 1
-    (FastAPI answers 422 otherwise)."""
+    ``default_page_size``; sizes above ``max_page_size`` are clamped, or refused with FastAPI's
+    422 when ``clamp_page_size`` is false), both integers >= 1 (FastAPI answers 422 otherwise)."""
     if max_page_size is not None and default_page_size > max_page_size:
         raise ValueError("default_page_size is larger than max_page_size")
+    refuse = not clamp_page_size and max_page_size is not None
 
-    def dependency(page: int, size: int) -> PageParams:
+    async def dependency(page: int, size: int) -> PageParams:
         return PageParams(page, size, max_page_size, page_param, size_param)
 
-    limit = "no maximum" if max_page_size is None else f"larger values are clamped to {max_page_size}"
+    if max_page_size is None:
+        limit = "no maximum"
+    elif refuse:
+        limit = f"at most {max_page_size}"
+    else:
+        limit = f"larger values are clamped to {max_page_size}"
     kw = inspect.Parameter.KEYWORD_ONLY
     return _with_signature(
         dependency,
@@ -117,7 +127,8 @@ def page_params(
             inspect.Parameter("page", kw, default=1, annotation=Annotated[
                 int, Query(alias=page_param, ge=1, description="Page number, from 1.")]),
             inspect.Parameter("size", kw, default=default_page_size, annotation=Annotated[
-                int, Query(alias=size_param, ge=1, description=f"Items per page ({limit}).")]),
+                int, Query(alias=size_param, ge=1, le=max_page_size if refuse else None,
+                           description=f"Items per page ({limit}).")]),
         ],
         PageParams,
     )
@@ -130,11 +141,11 @@ def cursor_params(
     max_page_size: int = 100,
     cursor_param: str = "cursor",
     size_param: str = "page_size",
-) -> Callable[..., CursorParams]:
+) -> Callable[..., Awaitable[CursorParams]]:
     """A dependency reading ``?cursor=`` (verified with ``codec``: 400 when invalid) and
     ``?page_size=`` (clamped to ``max_page_size``)."""
 
-    def dependency(cursor: str | None, size: int) -> CursorParams:
+    async def dependency(cursor: str | None, size: int) -> CursorParams:
         decoded = None
         if cursor:
             try:
@@ -157,13 +168,13 @@ def cursor_params(
     )
 
 
-def filter_params(filterset: FilterSet) -> Callable[..., FilterSpec]:
+def filter_params(filterset: FilterSet) -> Callable[..., Awaitable[FilterSpec]]:
     """A dependency parsing the request's query parameters with ``filterset`` (400 on a
     :class:`~webaccel.pagination.FilterError`). Every allowed ``field`` / ``field__op`` and the
     sort parameter are declared as optional string query parameters so that they appear in the
     OpenAPI schema; the values are read (repeated ones included) from the request itself."""
 
-    def dependency(request: Request, **_declared: Any) -> FilterSpec:
+    async def dependency(request: Request, **_declared: Any) -> FilterSpec:
         try:
             return filterset.parse(request.query_params)
         except PaginationError as e:

@@ -24,6 +24,7 @@ Failures answer JSON ``{"error": ..., "error_description": ...}`` with RFC 6750'
 from __future__ import annotations
 
 import functools
+import inspect
 import typing as t
 from collections.abc import Callable, Iterable, Mapping
 
@@ -112,6 +113,14 @@ def jwt_required(
     wanted_roles = frozenset(roles)
 
     def decorate(view: F) -> F:
+        # Decided once: Flask's ensure_sync inspects the view on every call.
+        is_async = inspect.iscoroutinefunction(view)
+
+        def run(*args: t.Any, **kwargs: t.Any) -> ResponseReturnValue:
+            if is_async:
+                return current_app.ensure_sync(view)(*args, **kwargs)  # type: ignore[no-any-return]
+            return view(*args, **kwargs)
+
         @functools.wraps(view)
         def wrapper(*args: t.Any, **kwargs: t.Any) -> ResponseReturnValue:
             token = bearer_token(request.headers.get("Authorization"))
@@ -119,7 +128,7 @@ def jwt_required(
                 if not optional:
                     return _deny(401, None)
                 g.jwt_claims = None
-                return current_app.ensure_sync(view)(*args, **kwargs)  # type: ignore[no-any-return]
+                return run(*args, **kwargs)
             verifier = _verifier()
             try:
                 if isinstance(verifier, JWKSVerifier):
@@ -133,7 +142,7 @@ def jwt_required(
             if wanted_roles and not wanted_roles <= claim_roles(claims, roles_claim):
                 return _deny(403, "insufficient_scope", "Insufficient role")
             g.jwt_claims = claims
-            return current_app.ensure_sync(view)(*args, **kwargs)  # type: ignore[no-any-return]
+            return run(*args, **kwargs)
 
         return t.cast(F, wrapper)
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import typing as t
 from collections.abc import Callable, Iterable, Sequence
+from urllib.parse import quote
 
 from flask import Response, abort, current_app, jsonify, request
 
 from webaccel.errors import EmptyPage, PaginationError
-from webaccel.pagination import FilterSet, Paginator, envelope, link_header
+from webaccel.pagination import FilterSet, Paginator, envelope, link_header, refuse_oversize
 
 __all__ = ["CONFIG_DEFAULTS", "check_config", "get_page", "paginate"]
 
@@ -59,15 +60,20 @@ def get_page(
     total_items: int | None = None,
     page_param: str = "page",
     size_param: str = "page_size",
+    clamp_page_size: bool = True,
 ) -> tuple[list[t.Any], Paginator]:
     """The page's items and its :class:`~webaccel.pagination.Paginator`, from the request's
     arguments. Without ``total_items``, ``items`` is the whole listing (filtered and sorted by
     ``filterset`` in Rust, then sliced); with it, ``items`` is already the requested page.
-    Raises :class:`~webaccel.pagination.PaginationError` subclasses."""
+    A size above the maximum is clamped, or refused (:class:`InvalidPageSize`) when
+    ``clamp_page_size`` is false. Raises :class:`~webaccel.pagination.PaginationError`
+    subclasses."""
     args = request.args
     size: t.Any = args.get(size_param) or (page_size or _config("WEBACCEL_PAGINATION_PAGE_SIZE"))
     top = max_page_size if max_page_size is not None else _config("WEBACCEL_PAGINATION_MAX_PAGE_SIZE")
     number = args.get(page_param) or 1
+    if not clamp_page_size and top is not None:
+        refuse_oversize(size, top)
     if total_items is not None:
         return list(items), Paginator(number, size, total_items, max_page_size=top, orphans=orphans)
     if filterset is not None:
@@ -76,6 +82,18 @@ def get_page(
         listing = items if isinstance(items, Sequence) else list(items)
     p = Paginator(number, size, len(listing), max_page_size=top, orphans=orphans)
     return list(p.slice(listing)), p
+
+
+_URL_SAFE = "!$&'()*+,/:;=@%"
+
+
+def _request_uri() -> str:
+    """``request.url`` as a URI: Werkzeug's URL without its URI-to-IRI decoding, which costs
+    more than the rest of the page's links together (they re-encode the URL anyway)."""
+    r = request
+    uri = f"{r.scheme}://{r.host}{quote(r.root_path.rstrip('/'), safe=_URL_SAFE)}/{quote(r.path.lstrip('/'), safe=_URL_SAFE)}"
+    query = r.query_string
+    return f"{uri}?{quote(query, safe=_URL_SAFE + '?')}" if query else uri
 
 
 def _error(status: int, detail: str) -> t.NoReturn:
@@ -95,6 +113,7 @@ def paginate(
     total_items: int | None = None,
     page_param: str = "page",
     size_param: str = "page_size",
+    clamp_page_size: bool = True,
 ) -> Response:
     """A JSON response with the page envelope (``next``/``prev`` as absolute URLs) and the
     ``Link`` header; aborts with 400 (bad parameter) or 404 (past the last page)."""
@@ -102,6 +121,7 @@ def paginate(
         page_items, p = get_page(
             items, filterset=filterset, page_size=page_size, max_page_size=max_page_size,
             orphans=orphans, total_items=total_items, page_param=page_param, size_param=size_param,
+            clamp_page_size=clamp_page_size,
         )
     except EmptyPage as e:
         _error(404, str(e))
@@ -109,7 +129,7 @@ def paginate(
         _error(400, str(e))
     if serialize is not None:
         page_items = [serialize(x) for x in page_items]
-    url = request.url
+    url = _request_uri()
     response = jsonify(envelope(page_items, p, url=url, page_param=page_param, size_param=size_param))
     response.headers["Link"] = link_header(url, p, page_param=page_param, size_param=size_param)
     return response
