@@ -1,4 +1,5 @@
-"""Every endpoint of examples/fastapi_app.py through FastAPI's TestClient (the README demo)."""
+"""Every endpoint of examples/fastapi_app.py through FastAPI's TestClient (the README demo is
+examples/e2e/fastapi_webaccel.py since issue #7: tests/e2e_apps/test_demo.py)."""
 
 from __future__ import annotations
 
