@@ -399,3 +399,14 @@ def test_request_url_is_starlettes(parts: dict[str, Any]) -> None:
     assert _request_url(Request(scope)) == str(Request(scope).url)
     assert _request_url(Request(scope)) == str(Request(scope).url)  # and from the cache
     assert len(_URLS) <= 1024
+
+
+def test_repeated_authorization_headers_are_read_as_starlette_reads_them() -> None:
+    client = TestClient(auth_app())
+    good, bad = f"Bearer {token()}", "Bearer not.a.jwt"
+    for first, second in ((good, bad), (bad, good)):
+        headers = [("Authorization", first), ("Authorization", second)]
+        dep = client.get("/dep/me", headers=headers)
+        fast = client.get("/fast/me", headers=headers)
+        assert (fast.status_code, fast.json()) == (dep.status_code, dep.json())
+        assert fast.status_code == (200 if first == good else 401)

@@ -34,6 +34,15 @@ _E = TypeVar("_E", bound=Callable[..., Any])
 __all__ = ["JWTBearer", "claim_scopes", "claim_roles", "bearer_challenge"]
 
 
+def _authorization(request: Request) -> str | None:
+    # request.headers.get("authorization") without building Starlette's Headers: the first
+    # Authorization header, as Headers.get gives it (ASGI header names are lower-case).
+    for name, value in request.scope["headers"]:
+        if name == b"authorization":
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None
+
+
 class JWTBearer(HTTPBearer):
     """A dependency that verifies ``Authorization: Bearer <JWT>`` and returns the claims::
 
@@ -110,7 +119,7 @@ class JWTBearer(HTTPBearer):
         """What the dependency does, callable directly: the verified claims (also left on
         ``request.state.jwt_claims``), or ``HTTPException`` 401/403 (``None`` without a token
         when ``auto_error`` is false). ``scopes`` are required on top of the constructor's."""
-        token = bearer_token(request.headers.get("authorization"))
+        token = bearer_token(_authorization(request))
         if token is None:
             if self.auto_error:
                 raise self._unauthorized()

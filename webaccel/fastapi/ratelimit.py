@@ -73,6 +73,8 @@ class _Keyer:
         if self.func is None:
             return self.ip(request.scope)
         value = self.func(request)
+        if type(value) is str:  # the common case, first
+            return value
         if inspect.isawaitable(value):
             value = await value
         if value is not None and not isinstance(value, str):
