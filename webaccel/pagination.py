@@ -243,17 +243,22 @@ def link_header(
         <https://api.example/items?status=active&page=1&page_size=20>; rel="first", ...
     """
     p = paginator
-    last = max(p.total_pages, 1)
+    return _page_links(url, page_param, size_param, p.page_size, p.prev_page, p.next_page, max(p.total_pages, 1))[2]
+
+
+def _page_links_uncached(
+    url: str, page_param: str, size_param: str, size: int, prev: int | None, nxt: int | None, last: int
+) -> tuple[str | None, str | None, str]:
     page_url = _page_urls(url, page_param, size_param)
-    size = p.page_size
-    return _links(
-        [
-            ("first", page_url(1, size)),
-            ("prev", page_url(p.prev_page, size)),
-            ("next", page_url(p.next_page, size)),
-            ("last", page_url(last, size)),
-        ]
-    )
+    prev_url, next_url = page_url(prev, size), page_url(nxt, size)
+    header = _links([("first", page_url(1, size)), ("prev", prev_url), ("next", next_url), ("last", page_url(last, size))])
+    return prev_url, next_url, header
+
+
+# (prev URL, next URL, Link header) of one page of one listing: a listing's first pages are
+# asked for again and again, and the envelope and the header both need them. Bounded like
+# _page_urls (its entries are small strings).
+_page_links = functools.lru_cache(maxsize=1024)(_page_links_uncached)
 
 
 def cursor_link_header(
@@ -290,9 +295,8 @@ def envelope(
     elif p.next_page is None and p.prev_page is None:
         nxt = prev = None
     else:
-        page_url = _page_urls(url, page_param, size_param)
-        nxt = page_url(p.next_page, p.page_size)
-        prev = page_url(p.prev_page, p.page_size)
+        prev, nxt, _header = _page_links(
+            url, page_param, size_param, p.page_size, p.prev_page, p.next_page, max(p.total_pages, 1))
     return {
         "items": list(items),
         "page": p.page,
