@@ -10,6 +10,7 @@ bit for bit), ``dumps`` must read back (with stdlib ``json.loads``) to exactly t
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import math
 import os
@@ -44,8 +45,7 @@ def e2e_envelope() -> Any:
     examples = str(Path(__file__).resolve().parents[1] / "examples")
     if examples not in sys.path:
         sys.path.insert(0, examples)
-    from e2e import data
-
+    data = importlib.import_module("e2e.data")
     items = data.ITEMS[:50]
     return {"items": items, "page": 1, "page_size": 50, "total_items": len(items), "total_pages": 1,
             "next": None, "prev": None}

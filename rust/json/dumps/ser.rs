@@ -525,6 +525,23 @@ impl<'py> Ser<'py> {
     /// `,` (unless first), newline, key, `:` — the key being written is borrowed.
     #[inline(always)]
     unsafe fn member_key<const PRETTY: bool>(&mut self, first: bool, key: *mut ffi::PyObject, mut p: *mut u8) -> P {
+        if !PRETTY && ty(key) == exact!(PyUnicode_Type) && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0 {
+            // The common member: one capacity check for `,"key":`.
+            let len = (*(key as *mut ffi::PyASCIIObject)).length as usize;
+            let data = (key as *mut ffi::PyASCIIObject).add(1) as *const u8;
+            p = self.w.room(p, len.saturating_mul(6).saturating_add(32 + 2))?;
+            *p = b',';
+            p = p.add(usize::from(!first));
+            *p = b'"';
+            let e = if self.ensure_ascii {
+                escape::escape_bytes::<true>(p.add(1), data, len)
+            } else {
+                escape::escape_bytes::<false>(p.add(1), data, len)
+            };
+            *e = b'"';
+            *e.add(1) = b':';
+            return Ok(e.add(2));
+        }
         if !first {
             p = self.byte(p, b',')?;
         }
@@ -559,7 +576,7 @@ impl<'py> Ser<'py> {
         let mut key: *mut ffi::PyObject = ptr::null_mut();
         let mut val: *mut ffi::PyObject = ptr::null_mut();
         let mut first = true;
-        while ffi::PyDict_Next(o, &mut pos, &mut key, &mut val) != 0 {
+        while dict_next(o, &mut pos, &mut key, &mut val) != 0 {
             p = self.member_key::<PRETTY>(first, key, p)?;
             first = false;
             p = self.value_at::<PRETTY>(val, p)?;
@@ -901,6 +918,36 @@ unsafe fn small_int(o: *mut ffi::PyObject) -> Option<i64> {
     }
     #[allow(unreachable_code)]
     None
+}
+
+#[cfg(all(not(Py_3_13), not(any(PyPy, GraalPy, Py_LIMITED_API))))]
+extern "C" {
+    // Exported by CPython before 3.13 (PyDict_Next is a wrapper around it); pyo3-ffi omits it.
+    fn _PyDict_Next(
+        d: *mut ffi::PyObject,
+        pos: *mut ffi::Py_ssize_t,
+        key: *mut *mut ffi::PyObject,
+        value: *mut *mut ffi::PyObject,
+        hash: *mut ffi::Py_hash_t,
+    ) -> std::os::raw::c_int;
+}
+
+/// `PyDict_Next` without its wrapper call where CPython exports the function behind it.
+#[inline(always)]
+unsafe fn dict_next(
+    d: *mut ffi::PyObject,
+    pos: &mut ffi::Py_ssize_t,
+    key: &mut *mut ffi::PyObject,
+    value: &mut *mut ffi::PyObject,
+) -> std::os::raw::c_int {
+    #[cfg(all(not(Py_3_13), not(any(PyPy, GraalPy, Py_LIMITED_API))))]
+    {
+        _PyDict_Next(d, pos, key, value, ptr::null_mut())
+    }
+    #[cfg(not(all(not(Py_3_13), not(any(PyPy, GraalPy, Py_LIMITED_API)))))]
+    {
+        ffi::PyDict_Next(d, pos, key, value)
+    }
 }
 
 fn nonfinite_repr(v: f64) -> &'static str {

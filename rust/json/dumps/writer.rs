@@ -31,6 +31,8 @@ pub struct Writer<'py> {
     data: *mut u8,
     len: usize,
     cap: usize,
+    /// `data + cap`: what `room` compares the cursor with.
+    limit: *mut u8,
 }
 
 #[inline(always)]
@@ -44,7 +46,8 @@ impl<'py> Writer<'py> {
         if obj.is_null() {
             return Err(PyErr::fetch(py));
         }
-        Ok(Self { py, obj, data: unsafe { bytes_data(obj) }, len: 0, cap: INITIAL_CAPACITY })
+        let data = unsafe { bytes_data(obj) };
+        Ok(Self { py, obj, data, len: 0, cap: INITIAL_CAPACITY, limit: unsafe { data.add(INITIAL_CAPACITY) } })
     }
 
     /// Makes room for `n` bytes at cursor `p` (a position in this buffer, at or after everything
@@ -53,7 +56,7 @@ impl<'py> Writer<'py> {
     /// reloading `len` around every value (a store-forwarding round trip per write).
     #[inline(always)]
     pub fn room(&mut self, p: *mut u8, n: usize) -> Result<*mut u8, Fail> {
-        if n <= (self.data as usize + self.cap) - p as usize {
+        if n <= self.limit as usize - p as usize {
             Ok(p)
         } else {
             self.grow_at(p, n)
@@ -92,12 +95,14 @@ impl<'py> Writer<'py> {
         if unsafe { _PyBytes_Resize(&mut self.obj, new_cap as ffi::Py_ssize_t) } != 0 {
             self.obj = ptr::null_mut();
             self.data = ptr::null_mut();
+            self.limit = ptr::null_mut();
             self.cap = 0;
             self.len = 0;
             return Err(PyErr::fetch(self.py));
         }
         self.data = unsafe { bytes_data(self.obj) };
         self.cap = new_cap;
+        self.limit = unsafe { self.data.add(new_cap) };
         Ok(())
     }
 
