@@ -53,7 +53,27 @@ unsafe fn put_escape(d: *mut u8, b: u8) -> *mut u8 {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
+/// Bit `i` set when byte `i` of `v` needs escaping. SSE2 is part of the x86_64 baseline: no
+/// runtime detection needed.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn special_mask<const ASCII: bool>(v: std::arch::x86_64::__m128i) -> u32 {
+    use std::arch::x86_64::*;
+    let q = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+    let bs = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+    let other = if ASCII {
+        // signed v < 0x20: the controls and every byte >= 0x80; and DEL
+        _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))
+    } else {
+        // unsigned v <= 0x1f
+        _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v)
+    };
+    _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, bs), other)) as u32
+}
+
 /// Whether any byte of `x` needs escaping (exact as a yes/no answer; the usual SWAR tests).
+/// (x86_64 uses them in the tests only.)
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline(always)]
 fn word_special<const ASCII: bool>(x: u64) -> bool {
     let lt = x.wrapping_sub(LO * 0x20) & !x;
@@ -67,6 +87,7 @@ fn word_special<const ASCII: bool>(x: u64) -> bool {
     r & HI != 0
 }
 
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline(always)]
 fn word_special32<const ASCII: bool>(x: u32) -> bool {
     const L: u32 = 0x0101_0101;
@@ -93,24 +114,10 @@ pub unsafe fn escape_bytes<const ASCII: bool>(mut d: *mut u8, src: *const u8, le
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::*;
-        // SSE2 is part of the x86_64 baseline: no runtime detection needed.
-        let quote = _mm_set1_epi8(b'"' as i8);
-        let backslash = _mm_set1_epi8(b'\\' as i8);
-        let ctl = _mm_set1_epi8(0x1f);
-        let space = _mm_set1_epi8(0x20);
-        let del = _mm_set1_epi8(0x7f);
         while end.offset_from(s) >= 16 {
             let v = _mm_loadu_si128(s as *const __m128i);
             _mm_storeu_si128(d as *mut __m128i, v);
-            let mut m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
-            if ASCII {
-                // signed v < 0x20: the controls and every byte >= 0x80
-                m = _mm_or_si128(m, _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
-            } else {
-                // unsigned v <= 0x1f
-                m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
-            }
-            let mask = _mm_movemask_epi8(m) as u32;
+            let mask = special_mask::<ASCII>(v);
             if mask == 0 {
                 s = s.add(16);
                 d = d.add(16);
@@ -141,6 +148,32 @@ pub unsafe fn escape_bytes<const ASCII: bool>(mut d: *mut u8, src: *const u8, le
     }
     // Tail of fewer than 16 (8) bytes: test it with two overlapping words, copy it the same way.
     let rem = end.offset_from(s) as usize;
+    #[cfg(target_arch = "x86_64")]
+    if rem >= 4 {
+        use std::arch::x86_64::*;
+        // Both words in one vector: one test instead of two SWAR ones (most keys and short
+        // values end here). Short words are padded with 'a', which needs no escape.
+        const PAD: u64 = 0x6161_6161 << 32;
+        let (a, b) = if rem >= 8 {
+            (ptr::read_unaligned(s as *const u64), ptr::read_unaligned(end.sub(8) as *const u64))
+        } else {
+            (
+                ptr::read_unaligned(s as *const u32) as u64 | PAD,
+                ptr::read_unaligned(end.sub(4) as *const u32) as u64 | PAD,
+            )
+        };
+        if special_mask::<ASCII>(_mm_set_epi64x(b as i64, a as i64)) == 0 {
+            if rem >= 8 {
+                ptr::write_unaligned(d as *mut u64, a);
+                ptr::write_unaligned(d.add(rem - 8) as *mut u64, b);
+            } else {
+                ptr::write_unaligned(d as *mut u32, a as u32);
+                ptr::write_unaligned(d.add(rem - 4) as *mut u32, b as u32);
+            }
+            return d.add(rem);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
     if rem >= 8 {
         let a = ptr::read_unaligned(s as *const u64);
         let b = ptr::read_unaligned(end.sub(8) as *const u64);

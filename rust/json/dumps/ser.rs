@@ -216,7 +216,7 @@ impl<'py> Ser<'py> {
 
     #[inline(always)]
     unsafe fn write_ascii(&mut self, data: *const u8, len: usize, p: *mut u8) -> P {
-        let d = self.w.room(p, len.saturating_mul(6).saturating_add(32))?;
+        let d = self.w.room(p, escaped_room(len, 6, 32))?;
         *d = b'"';
         let e = if self.ensure_ascii {
             escape::escape_bytes::<true>(d.add(1), data, len)
@@ -529,7 +529,7 @@ impl<'py> Ser<'py> {
             // The common member: one capacity check for `,"key":`.
             let len = (*(key as *mut ffi::PyASCIIObject)).length as usize;
             let data = (key as *mut ffi::PyASCIIObject).add(1) as *const u8;
-            p = self.w.room(p, len.saturating_mul(6).saturating_add(32 + 2))?;
+            p = self.w.room(p, escaped_room(len, 6, 32 + 2))?;
             *p = b',';
             p = p.add(usize::from(!first));
             *p = b'"';
@@ -866,6 +866,19 @@ impl<'py> Ser<'py> {
         self.enter()?;
         let r = self.synced(|me, p| me.dict::<PRETTY>(out.as_ptr(), p));
         self.leave(r, obj.as_ptr())
+    }
+}
+
+/// Room for `len` code units escaped to at most `per` bytes each, plus `extra`. No str can be
+/// this long (it would not fit in memory), but the bound keeps the product from overflowing
+/// without saturating arithmetic on the hot path (`usize::MAX` makes the reserve fail).
+#[inline(always)]
+fn escaped_room(len: usize, per: usize, extra: usize) -> usize {
+    const MAX_UNITS: usize = usize::MAX / 16; // per <= 12, extra small
+    if len > MAX_UNITS {
+        usize::MAX
+    } else {
+        len * per + extra
     }
 }
 
