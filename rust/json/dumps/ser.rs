@@ -164,8 +164,6 @@ impl StrData {
 }
 
 impl<'py> Ser<'py> {
-    // ---------------------------------------------------------------- scalars
-
     // ---------------------------------------------------------------- cursor plumbing
 
     /// Runs a path written against `self.w` (cold or rare paths) from a hot path's cursor.
