@@ -48,6 +48,10 @@ impl From<PyErr> for Fail {
 
 pub type R = Result<(), Fail>;
 
+/// The hot paths pass the output cursor along (see `Writer::room`): they take the position to
+/// write at and return the position after what they wrote.
+pub type P = Result<*mut u8, Fail>;
+
 pub struct Ser<'py> {
     pub py: Python<'py>,
     pub w: Writer<'py>,
@@ -160,23 +164,57 @@ impl StrData {
 }
 
 impl<'py> Ser<'py> {
+    // ---------------------------------------------------------------- cursor plumbing
+
+    /// Runs a path written against `self.w` (cold or rare paths) from a hot path's cursor.
+    #[inline(always)]
+    unsafe fn cold_at(&mut self, p: *mut u8, f: impl FnOnce(&mut Self) -> R) -> P {
+        self.w.set_end(p);
+        f(self)?;
+        Ok(self.w.end())
+    }
+
+    /// Runs a cursor path from a path written against `self.w`.
+    #[inline(always)]
+    unsafe fn synced(&mut self, f: impl FnOnce(&mut Self, *mut u8) -> P) -> R {
+        let p = self.w.end();
+        let e = f(self, p)?;
+        self.w.set_end(e);
+        Ok(())
+    }
+
+    /// A short literal (`null`, `true`, `[]`...).
+    #[inline(always)]
+    unsafe fn lit(&mut self, p: *mut u8, s: &[u8]) -> P {
+        let p = self.w.room(p, s.len())?;
+        ptr::copy_nonoverlapping(s.as_ptr(), p, s.len());
+        Ok(p.add(s.len()))
+    }
+
+    /// One byte of punctuation.
+    #[inline(always)]
+    unsafe fn byte(&mut self, p: *mut u8, b: u8) -> P {
+        let p = self.w.room(p, 1)?;
+        *p = b;
+        Ok(p.add(1))
+    }
+
     // ---------------------------------------------------------------- scalars
 
     #[inline(always)]
-    unsafe fn write_str(&mut self, s: *mut ffi::PyObject) -> R {
+    unsafe fn write_str(&mut self, s: *mut ffi::PyObject, p: *mut u8) -> P {
         if ffi::PyUnicode_IS_COMPACT_ASCII(s) != 0 {
             let len = (*(s as *mut ffi::PyASCIIObject)).length as usize;
             let data = (s as *mut ffi::PyASCIIObject).add(1) as *const u8;
-            self.write_ascii(data, len)
+            self.write_ascii(data, len, p)
         } else {
-            self.write_str_slow(s)
+            self.cold_at(p, |me| me.write_str_slow(s))
         }
     }
 
     #[inline(always)]
-    unsafe fn write_ascii(&mut self, data: *const u8, len: usize) -> R {
-        self.w.reserve(len.saturating_mul(6).saturating_add(32))?;
-        let d = self.w.end();
+    unsafe fn write_ascii(&mut self, data: *const u8, len: usize, p: *mut u8) -> P {
+        let d = self.w.room(p, escaped_room(len, 6, 32))?;
         *d = b'"';
         let e = if self.ensure_ascii {
             escape::escape_bytes::<true>(d.add(1), data, len)
@@ -184,8 +222,12 @@ impl<'py> Ser<'py> {
             escape::escape_bytes::<false>(d.add(1), data, len)
         };
         *e = b'"';
-        self.w.set_end(e.add(1));
-        Ok(())
+        Ok(e.add(1))
+    }
+
+    /// A str from a path written against `self.w`.
+    unsafe fn write_str_synced(&mut self, s: *mut ffi::PyObject) -> R {
+        self.synced(|me, p| me.write_str(s, p))
     }
 
     #[inline(never)]
@@ -194,7 +236,7 @@ impl<'py> Ser<'py> {
             return Err(PyErr::fetch(self.py).into());
         };
         if ffi::PyUnicode_IS_ASCII(s) != 0 {
-            return self.write_ascii(sd.data, sd.len);
+            return self.synced(|me, p| me.write_ascii(sd.data, sd.len, p));
         }
         if self.ensure_ascii {
             self.w.reserve(sd.len.saturating_mul(12).saturating_add(32))?;
@@ -237,22 +279,20 @@ impl<'py> Ser<'py> {
 
     /// An int (or int subclass) as its decimal value.
     #[inline(always)]
-    unsafe fn write_int(&mut self, o: *mut ffi::PyObject) -> R {
+    unsafe fn write_int(&mut self, o: *mut ffi::PyObject, p: *mut u8) -> P {
         let v = match small_int(o) {
             Some(v) => v,
             None => {
                 let mut overflow: std::os::raw::c_int = 0;
                 let v = ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow);
                 if overflow != 0 || (v == -1 && !ffi::PyErr_Occurred().is_null()) {
-                    return self.write_big_int(o);
+                    return self.cold_at(p, |me| me.write_big_int(o));
                 }
                 v
             }
         };
-        self.w.reserve(NUMBER_CAPACITY)?;
-        let e = number::write_i64(self.w.end(), v);
-        self.w.set_end(e);
-        Ok(())
+        let p = self.w.room(p, NUMBER_CAPACITY)?;
+        Ok(number::write_i64(p, v))
     }
 
     #[inline(never)]
@@ -279,14 +319,12 @@ impl<'py> Ser<'py> {
     }
 
     #[inline(always)]
-    unsafe fn write_float(&mut self, v: f64) -> R {
+    unsafe fn write_float(&mut self, v: f64, p: *mut u8) -> P {
         if !v.is_finite() {
-            return self.non_finite(v);
+            return self.cold_at(p, |me| me.non_finite(v));
         }
-        self.w.reserve(NUMBER_CAPACITY)?;
-        let e = number::write_float(self.w.end(), v);
-        self.w.set_end(e);
-        Ok(())
+        let p = self.w.room(p, NUMBER_CAPACITY)?;
+        Ok(number::write_float(p, v))
     }
 
     #[cold]
@@ -299,29 +337,35 @@ impl<'py> Ser<'py> {
 
     // ---------------------------------------------------------------- dispatch
 
-    /// Serializes any object.
+    /// Serializes any object at cursor `p`.
     #[inline(always)]
-    pub unsafe fn value<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
+    pub unsafe fn value_at<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject, p: *mut u8) -> P {
         let t = ty(o);
         if t == exact!(PyUnicode_Type) {
-            self.write_str(o)
+            self.write_str(o, p)
         } else if t == exact!(PyLong_Type) {
-            self.write_int(o)
+            self.write_int(o, p)
         } else if t == exact!(PyBool_Type) {
-            self.w.write(if o == ffi::Py_True() { b"true" } else { b"false" })
+            self.lit(p, if o == ffi::Py_True() { b"true" } else { b"false" })
         } else if o == ffi::Py_None() {
-            self.w.write(b"null")
+            self.lit(p, b"null")
         } else if t == exact!(PyFloat_Type) {
-            self.write_float(ffi::PyFloat_AS_DOUBLE(o))
+            self.write_float(ffi::PyFloat_AS_DOUBLE(o), p)
         } else if t == exact!(PyList_Type) {
-            self.list::<PRETTY>(o)
+            self.list::<PRETTY>(o, p)
         } else if t == exact!(PyDict_Type) {
-            self.dict::<PRETTY>(o)
+            self.dict::<PRETTY>(o, p)
         } else if t == exact!(PyTuple_Type) {
-            self.tuple::<PRETTY>(o)
+            self.tuple::<PRETTY>(o, p)
         } else {
-            self.other::<PRETTY>(o)
+            self.cold_at(p, |me| me.other::<PRETTY>(o))
         }
+    }
+
+    /// Serializes any object (from a path written against `self.w`).
+    #[inline(never)]
+    pub unsafe fn value<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
+        self.synced(|me, p| me.value_at::<PRETTY>(o, p))
     }
 
     #[inline(always)]
@@ -343,6 +387,16 @@ impl<'py> Ser<'py> {
     /// Leaves a level; on error after an overflow, records `id` for the circularity check.
     #[inline(always)]
     fn leave(&mut self, r: R, id: *mut ffi::PyObject) -> R {
+        self.depth -= 1;
+        if r.is_err() && self.overflow {
+            self.chain.push(id as usize);
+        }
+        r
+    }
+
+    /// `leave` for the cursor paths.
+    #[inline(always)]
+    fn leave_at(&mut self, r: P, id: *mut ffi::PyObject) -> P {
         self.depth -= 1;
         if r.is_err() && self.overflow {
             self.chain.push(id as usize);
@@ -382,33 +436,32 @@ impl<'py> Ser<'py> {
     // ---------------------------------------------------------------- containers
 
     #[inline(never)]
-    unsafe fn list<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
+    unsafe fn list<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject, p: *mut u8) -> P {
         self.enter()?;
         ffi::Py_INCREF(o);
-        let r = self.seq_body::<PRETTY, true>(o);
+        let r = self.seq_body::<PRETTY, true>(o, p);
         ffi::Py_DECREF(o);
-        self.leave(r, o)
+        self.leave_at(r, o)
     }
 
     #[inline(never)]
-    unsafe fn tuple<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
+    unsafe fn tuple<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject, p: *mut u8) -> P {
         self.enter()?;
         ffi::Py_INCREF(o);
-        let r = self.seq_body::<PRETTY, false>(o);
+        let r = self.seq_body::<PRETTY, false>(o, p);
         ffi::Py_DECREF(o);
-        self.leave(r, o)
+        self.leave_at(r, o)
     }
 
     /// A list or tuple (or subclass: their own storage, as stdlib's C encoder reads it).
     /// A list's length is re-read at every step: Python code run for an item may shrink it.
     #[inline(always)]
-    unsafe fn seq_body<const PRETTY: bool, const LIST: bool>(&mut self, o: *mut ffi::PyObject) -> R {
+    unsafe fn seq_body<const PRETTY: bool, const LIST: bool>(&mut self, o: *mut ffi::PyObject, mut p: *mut u8) -> P {
         let len = |o| if LIST { ffi::PyList_GET_SIZE(o) } else { ffi::PyTuple_GET_SIZE(o) } as usize;
         if len(o) == 0 {
-            return self.w.write(b"[]");
+            return self.lit(p, b"[]");
         }
-        self.w.reserve(1)?;
-        self.w.push(b'[');
+        p = self.byte(p, b'[')?;
         if PRETTY {
             self.level += 1;
         }
@@ -416,31 +469,34 @@ impl<'py> Ser<'py> {
         while i < len(o) {
             let item = if LIST { ffi::PyList_GET_ITEM(o, i as ffi::Py_ssize_t) } else { ffi::PyTuple_GET_ITEM(o, i as ffi::Py_ssize_t) };
             if i != 0 {
-                self.w.reserve(1)?;
-                self.w.push(b',');
+                p = self.byte(p, b',')?;
             }
             if PRETTY {
-                self.newline()?;
+                p = self.cold_at(p, |me| me.newline())?;
             }
-            self.value::<PRETTY>(item)?;
+            p = self.value_at::<PRETTY>(item, p)?;
             i += 1;
         }
         if PRETTY {
             self.level -= 1;
             if i != 0 {
-                self.newline()?;
+                p = self.cold_at(p, |me| me.newline())?;
             }
         }
-        self.w.write(b"]")
+        self.byte(p, b']')
     }
 
     #[inline(never)]
-    unsafe fn dict<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
+    unsafe fn dict<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject, p: *mut u8) -> P {
         self.enter()?;
         ffi::Py_INCREF(o);
-        let r = if self.sort_keys { self.dict_sorted::<PRETTY>(o) } else { self.dict_body::<PRETTY>(o) };
+        let r = if self.sort_keys {
+            self.cold_at(p, |me| me.dict_sorted::<PRETTY>(o))
+        } else {
+            self.dict_body::<PRETTY>(o, p)
+        };
         ffi::Py_DECREF(o);
-        self.leave(r, o)
+        self.leave_at(r, o)
     }
 
     #[inline(always)]
@@ -466,47 +522,70 @@ impl<'py> Ser<'py> {
 
     /// `,` (unless first), newline, key, `:` — the key being written is borrowed.
     #[inline(always)]
-    unsafe fn member_key<const PRETTY: bool>(&mut self, first: bool, key: *mut ffi::PyObject) -> R {
+    unsafe fn member_key<const PRETTY: bool>(&mut self, first: bool, key: *mut ffi::PyObject, mut p: *mut u8) -> P {
+        if !PRETTY && ty(key) == exact!(PyUnicode_Type) && ffi::PyUnicode_IS_COMPACT_ASCII(key) != 0 {
+            // The common member: one capacity check for `,"key":`.
+            let len = (*(key as *mut ffi::PyASCIIObject)).length as usize;
+            let data = (key as *mut ffi::PyASCIIObject).add(1) as *const u8;
+            p = self.w.room(p, escaped_room(len, 6, 32 + 2))?;
+            *p = b',';
+            p = p.add(usize::from(!first));
+            *p = b'"';
+            let e = if self.ensure_ascii {
+                escape::escape_bytes::<true>(p.add(1), data, len)
+            } else {
+                escape::escape_bytes::<false>(p.add(1), data, len)
+            };
+            *e = b'"';
+            *e.add(1) = b':';
+            return Ok(e.add(2));
+        }
         if !first {
-            self.w.reserve(1)?;
-            self.w.push(b',');
+            p = self.byte(p, b',')?;
         }
         if PRETTY {
-            self.newline()?;
+            p = self.cold_at(p, |me| me.newline())?;
         }
-        if ty(key) == exact!(PyUnicode_Type) {
-            self.write_str(key)?;
+        p = if ty(key) == exact!(PyUnicode_Type) {
+            self.write_str(key, p)?
         } else {
-            self.write_other_key(key)?;
-        }
+            self.cold_at(p, |me| me.write_other_key(key))?
+        };
         if PRETTY {
-            self.w.write(b": ")
+            self.lit(p, b": ")
         } else {
-            self.w.reserve(1)?;
-            self.w.push(b':');
-            Ok(())
+            self.byte(p, b':')
         }
     }
 
     #[inline(always)]
-    unsafe fn dict_body<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject) -> R {
+    unsafe fn dict_body<const PRETTY: bool>(&mut self, o: *mut ffi::PyObject, mut p: *mut u8) -> P {
         if ty(o) != exact!(PyDict_Type) {
-            return self.dict_items::<PRETTY>(o);
+            return self.cold_at(p, |me| me.dict_items::<PRETTY>(o));
         }
         if (*(o as *mut ffi::PyDictObject)).ma_used == 0 {
-            return self.w.write(b"{}");
+            return self.lit(p, b"{}");
         }
-        self.open_brace::<PRETTY>()?;
+        p = self.byte(p, b'{')?;
+        if PRETTY {
+            self.level += 1;
+        }
         let mut pos: ffi::Py_ssize_t = 0;
         let mut key: *mut ffi::PyObject = ptr::null_mut();
         let mut val: *mut ffi::PyObject = ptr::null_mut();
         let mut first = true;
-        while ffi::PyDict_Next(o, &mut pos, &mut key, &mut val) != 0 {
-            self.member_key::<PRETTY>(first, key)?;
+        while dict_next(o, &mut pos, &mut key, &mut val) != 0 {
+            p = self.member_key::<PRETTY>(first, key, p)?;
             first = false;
-            self.value::<PRETTY>(val)?;
+            p = self.value_at::<PRETTY>(val, p)?;
         }
-        self.close_brace::<PRETTY>(!first)
+        if PRETTY {
+            self.level -= 1;
+            if !first {
+                p = self.cold_at(p, |me| me.newline())?;
+            }
+        }
+        self.byte(p, b'}')
     }
 
     /// A dict subclass: its `items()`, as stdlib does (an OrderedDict's own order).
@@ -516,7 +595,7 @@ impl<'py> Ser<'py> {
         self.open_brace::<PRETTY>()?;
         let mut first = true;
         for (k, v) in &items {
-            self.member_key::<PRETTY>(first, k.as_ptr())?;
+            self.synced(|me, p| me.member_key::<PRETTY>(first, k.as_ptr(), p))?;
             first = false;
             self.value::<PRETTY>(v.as_ptr())?;
         }
@@ -579,7 +658,7 @@ impl<'py> Ser<'py> {
         self.open_brace::<PRETTY>()?;
         let mut first = true;
         for (k, v) in &items {
-            self.member_key::<PRETTY>(first, k.as_ptr())?;
+            self.synced(|me, p| me.member_key::<PRETTY>(first, k.as_ptr(), p))?;
             first = false;
             self.value::<PRETTY>(v.as_ptr())?;
         }
@@ -647,7 +726,7 @@ impl<'py> Ser<'py> {
     #[inline(never)]
     unsafe fn write_other_key(&mut self, k: *mut ffi::PyObject) -> R {
         if ffi::PyUnicode_Check(k) != 0 {
-            return self.write_str(k);
+            return self.write_str_synced(k);
         }
         let text = self.key_text(k)?;
         self.w.reserve(text.len() + 2)?;
@@ -666,23 +745,23 @@ impl<'py> Ser<'py> {
         let obj = Bound::from_borrowed_ptr(py, o);
         let o = obj.as_ptr();
         if ffi::PyUnicode_Check(o) != 0 {
-            return self.write_str(o);
+            return self.write_str_synced(o);
         }
         if ffi::PyLong_Check(o) != 0 {
             // bool is exact-typed and handled before; an int subclass (IntEnum...) is its value.
-            return self.write_int(o);
+            return self.synced(|me, p| me.write_int(o, p));
         }
         if ffi::PyFloat_Check(o) != 0 {
-            return self.write_float(ffi::PyFloat_AS_DOUBLE(o));
+            return self.synced(|me, p| me.write_float(ffi::PyFloat_AS_DOUBLE(o), p));
         }
         if ffi::PyList_Check(o) != 0 {
-            return self.list::<PRETTY>(o);
+            return self.synced(|me, p| me.list::<PRETTY>(o, p));
         }
         if ffi::PyTuple_Check(o) != 0 {
-            return self.tuple::<PRETTY>(o);
+            return self.synced(|me, p| me.tuple::<PRETTY>(o, p));
         }
         if ffi::PyDict_Check(o) != 0 {
-            return self.dict::<PRETTY>(o);
+            return self.synced(|me, p| me.dict::<PRETTY>(o, p));
         }
         if !self.passthrough.is_null() {
             match ffi::PyObject_IsInstance(o, self.passthrough) {
@@ -783,8 +862,21 @@ impl<'py> Ser<'py> {
             out.set_item(name, value)?;
         }
         self.enter()?;
-        let r = self.dict::<PRETTY>(out.as_ptr());
+        let r = self.synced(|me, p| me.dict::<PRETTY>(out.as_ptr(), p));
         self.leave(r, obj.as_ptr())
+    }
+}
+
+/// Room for `len` code units escaped to at most `per` bytes each, plus `extra`. No str can be
+/// this long (it would not fit in memory), but the bound keeps the product from overflowing
+/// without saturating arithmetic on the hot path (`usize::MAX` makes the reserve fail).
+#[inline(always)]
+fn escaped_room(len: usize, per: usize, extra: usize) -> usize {
+    const MAX_UNITS: usize = usize::MAX / 16; // per <= 12, extra small
+    if len > MAX_UNITS {
+        usize::MAX
+    } else {
+        len * per + extra
     }
 }
 
@@ -837,6 +929,36 @@ unsafe fn small_int(o: *mut ffi::PyObject) -> Option<i64> {
     }
     #[allow(unreachable_code)]
     None
+}
+
+#[cfg(all(not(Py_3_13), not(any(PyPy, GraalPy, Py_LIMITED_API))))]
+extern "C" {
+    // Exported by CPython before 3.13 (PyDict_Next is a wrapper around it); pyo3-ffi omits it.
+    fn _PyDict_Next(
+        d: *mut ffi::PyObject,
+        pos: *mut ffi::Py_ssize_t,
+        key: *mut *mut ffi::PyObject,
+        value: *mut *mut ffi::PyObject,
+        hash: *mut ffi::Py_hash_t,
+    ) -> std::os::raw::c_int;
+}
+
+/// `PyDict_Next` without its wrapper call where CPython exports the function behind it.
+#[inline(always)]
+unsafe fn dict_next(
+    d: *mut ffi::PyObject,
+    pos: &mut ffi::Py_ssize_t,
+    key: &mut *mut ffi::PyObject,
+    value: &mut *mut ffi::PyObject,
+) -> std::os::raw::c_int {
+    #[cfg(all(not(Py_3_13), not(any(PyPy, GraalPy, Py_LIMITED_API))))]
+    {
+        _PyDict_Next(d, pos, key, value, ptr::null_mut())
+    }
+    #[cfg(not(all(not(Py_3_13), not(any(PyPy, GraalPy, Py_LIMITED_API)))))]
+    {
+        ffi::PyDict_Next(d, pos, key, value)
+    }
 }
 
 fn nonfinite_repr(v: f64) -> &'static str {

@@ -7,7 +7,7 @@ use std::ptr;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use super::ser::R;
+use super::ser::{Fail, R};
 
 extern "C" {
     // Exported by every CPython build (PyAPI_FUNC); pyo3-ffi declares it crate-private.
@@ -19,6 +19,11 @@ extern "C" {
 /// (glibc then consolidates on every call, doubling the cost of a small `dumps`).
 const INITIAL_CAPACITY: usize = 512 - 40;
 
+/// Up to this capacity the buffer grows fourfold: a 20 KiB page then grows three times
+/// instead of six, and the copies of what was already written (7% of the instructions of such a
+/// page with doubling, measured with callgrind) mostly go away. Beyond it, doubling.
+const FAST_GROWTH_LIMIT: usize = 1 << 20;
+
 /// An owned, not yet shared `bytes` object of `cap` bytes, of which `len` are written.
 pub struct Writer<'py> {
     py: Python<'py>,
@@ -26,6 +31,8 @@ pub struct Writer<'py> {
     data: *mut u8,
     len: usize,
     cap: usize,
+    /// `data + cap`: what `room` compares the cursor with.
+    limit: *mut u8,
 }
 
 #[inline(always)]
@@ -39,7 +46,29 @@ impl<'py> Writer<'py> {
         if obj.is_null() {
             return Err(PyErr::fetch(py));
         }
-        Ok(Self { py, obj, data: unsafe { bytes_data(obj) }, len: 0, cap: INITIAL_CAPACITY })
+        let data = unsafe { bytes_data(obj) };
+        Ok(Self { py, obj, data, len: 0, cap: INITIAL_CAPACITY, limit: unsafe { data.add(INITIAL_CAPACITY) } })
+    }
+
+    /// Makes room for `n` bytes at cursor `p` (a position in this buffer, at or after everything
+    /// written) and returns the cursor, moved with the buffer if it had to grow. The hot paths
+    /// of the serializer carry their cursor in a register this way instead of storing and
+    /// reloading `len` around every value (a store-forwarding round trip per write).
+    #[inline(always)]
+    pub fn room(&mut self, p: *mut u8, n: usize) -> Result<*mut u8, Fail> {
+        if n <= self.limit as usize - p as usize {
+            Ok(p)
+        } else {
+            self.grow_at(p, n)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_at(&mut self, p: *mut u8, n: usize) -> Result<*mut u8, Fail> {
+        self.len = p as usize - self.data as usize;
+        self.grow(n)?;
+        Ok(self.end())
     }
 
     /// Makes room for `n` more bytes; every unchecked write is preceded by a `reserve`.
@@ -59,17 +88,21 @@ impl<'py> Writer<'py> {
         let Some(need) = need else {
             return Err(pyo3::exceptions::PyMemoryError::new_err("JSON output too large"));
         };
-        let new_cap = need.max(self.cap.saturating_mul(2));
+        // The result is shrunk to its size at the end.
+        let factor = if self.cap < FAST_GROWTH_LIMIT { 4 } else { 2 };
+        let new_cap = need.max(self.cap.saturating_mul(factor));
         // On failure CPython frees the object, sets the pointer to NULL and raises MemoryError.
         if unsafe { _PyBytes_Resize(&mut self.obj, new_cap as ffi::Py_ssize_t) } != 0 {
             self.obj = ptr::null_mut();
             self.data = ptr::null_mut();
+            self.limit = ptr::null_mut();
             self.cap = 0;
             self.len = 0;
             return Err(PyErr::fetch(self.py));
         }
         self.data = unsafe { bytes_data(self.obj) };
         self.cap = new_cap;
+        self.limit = unsafe { self.data.add(new_cap) };
         Ok(())
     }
 
