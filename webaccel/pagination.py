@@ -243,14 +243,21 @@ def link_header(
         <https://api.example/items?status=active&page=1&page_size=20>; rel="first", ...
     """
     p = paginator
-    last = max(p.total_pages, 1)
+    return _link_header(url, page_param, size_param, p.page_size, p.prev_page, p.next_page, max(p.total_pages, 1))
+
+
+# The header is a function of these values only; the same page of the same listing is asked
+# for again and again. Bounded as _page_urls is.
+@functools.lru_cache(maxsize=256)
+def _link_header(
+    url: str, page_param: str, size_param: str, size: int, prev: int | None, nxt: int | None, last: int
+) -> str:
     page_url = _page_urls(url, page_param, size_param)
-    size = p.page_size
     return _links(
         [
             ("first", page_url(1, size)),
-            ("prev", page_url(p.prev_page, size)),
-            ("next", page_url(p.next_page, size)),
+            ("prev", page_url(prev, size)),
+            ("next", page_url(nxt, size)),
             ("last", page_url(last, size)),
         ]
     )
