@@ -134,7 +134,12 @@ def get_page(
     return list(p.slice(items)), p
 
 
+_DICT_ONLY = frozenset({dict})
+
+
 def _as_sequence(data: Iterable[Any]) -> Sequence[Any]:
+    if type(data) is list or type(data) is tuple:
+        return data
     return data if isinstance(data, Sequence) else list(data)
 
 
@@ -174,7 +179,7 @@ def paginate(
         return JsonResponse({"detail": str(e)}, status=400)
     if serialize is not None:
         items = [serialize(x) for x in items]
-    else:
+    elif not set(map(type, items)) <= _DICT_ONLY:
         # Dicts (the common listing) are JSON data already: only other objects are converted.
         items = [x if type(x) is dict else _default_serialize(x) for x in items]
     url = _absolute_url(request)
