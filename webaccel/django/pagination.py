@@ -87,6 +87,8 @@ def _absolute_url(request: HttpRequest) -> str:
 
 
 def _is_queryset(data: Any) -> bool:
+    if type(data) is list or type(data) is tuple:  # the common listing: no failing hasattr
+        return False
     return hasattr(data, "model") and callable(getattr(data, "count", None)) and hasattr(data, "query")
 
 

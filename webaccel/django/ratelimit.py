@@ -87,12 +87,14 @@ def _remember(request: HttpRequest, limiter: RateLimiter, result: RateLimitResul
 
 
 def _add_headers(request: HttpRequest, response: HttpResponseBase, s: WebAccelSettings | None = None) -> None:
-    results: list[tuple[RateLimiter, RateLimitResult]] | None = getattr(request, _ATTR, None)
     if s is None:
         s = get_settings()
-    if not results or response.status_code == 429 or not (s.RATELIMIT_HEADERS or s.RATELIMIT_LEGACY_HEADERS):
+    if not (s.RATELIMIT_HEADERS or s.RATELIMIT_LEGACY_HEADERS):
         return
-    limiter, result = min(results, key=lambda p: p[1].remaining)
+    results: list[tuple[RateLimiter, RateLimitResult]] | None = getattr(request, _ATTR, None)
+    if not results or response.status_code == 429:
+        return
+    limiter, result = results[0] if len(results) == 1 else min(results, key=lambda p: p[1].remaining)
     for name, value in limiter.headers(result, draft=s.RATELIMIT_HEADERS, legacy=s.RATELIMIT_LEGACY_HEADERS).items():
         response[name] = value
 
