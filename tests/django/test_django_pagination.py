@@ -278,3 +278,15 @@ def test_no_querydict_is_built_without_a_filterset() -> None:
     assert (body["page"], body["page_size"]) == (4, 5)
     assert "GET" not in request.__dict__  # read from the query string itself
     assert request.GET.get("page") == "4"
+
+
+def test_the_url_cache_is_bounded(client: Client) -> None:
+    from webaccel.django import pagination
+
+    long_query = "x=" + "a" * 3000 + "&page=2"
+    data = echo(client, "/pagination/echo?" + long_query)
+    assert data["fast"] == data["reference"]
+    assert all(len(key[3]) < 3000 for key in pagination._URLS)  # served, not kept
+    for i in range(pagination._URLS_MAX + 20):
+        assert client.get(f"/pagination/plain?page=2&n={i}").status_code == 200
+        assert len(pagination._URLS) <= pagination._URLS_MAX

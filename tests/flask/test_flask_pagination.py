@@ -213,3 +213,15 @@ def test_request_args_built_another_way_is_used() -> None:
         return paginate(list(range(100)))
 
     assert app.test_client().get("/r?page=2&page=3").get_json()["page"] == 3
+
+
+def test_the_uri_cache_is_bounded() -> None:
+    from webaccel.flask import pagination
+
+    client = echo_app(True).test_client()
+    data = client.get("/echo", query_string="x=" + "a" * 3000 + "&page=2").get_json()
+    assert data["fast"] == data["reference"] and data["uri"] == data["expected_uri"]
+    assert all(len(key[4]) < 3000 for key in pagination._URIS)  # served, not kept
+    for i in range(pagination._URIS_MAX + 20):
+        assert client.get(f"/echo?page=2&n={i}").status_code == 200
+        assert len(pagination._URIS) <= pagination._URIS_MAX

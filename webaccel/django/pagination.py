@@ -63,7 +63,7 @@ def _query(request: HttpRequest) -> Any:
 
 # The request's absolute URL, as build_absolute_uri() gives it, by (scheme, host, path, query
 # string): a listing's URLs repeat. get_host() (the ALLOWED_HOSTS check) still runs on every
-# request. Bounded: long URLs are not kept, and a full cache starts over.
+# request. Bounded: long URLs (host included) are not kept, and a full cache starts over.
 _URLS: dict[tuple[str, str, str, str], str] = {}
 _URLS_MAX = 512
 _URL_KEY_MAX = 2048
@@ -79,7 +79,7 @@ def _absolute_url(request: HttpRequest) -> str:
     url: str | None = _URLS.get(key)
     if url is None:
         url = str(request.build_absolute_uri())
-        if len(path) + len(qs) <= _URL_KEY_MAX:
+        if len(host) + len(path) + len(qs) <= _URL_KEY_MAX:
             if len(_URLS) >= _URLS_MAX:
                 _URLS.clear()
             _URLS[key] = url

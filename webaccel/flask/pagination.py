@@ -132,7 +132,7 @@ def _request_uri() -> str:
         uri = f"{scheme}://{host}{quote(root_path.rstrip('/'), safe=_URL_SAFE)}/{quote(path.lstrip('/'), safe=_URL_SAFE)}"
         if query:
             uri = f"{uri}?{quote(query, safe=_URL_SAFE + '?')}"
-        if len(path) + len(query) + len(root_path) <= _URI_KEY_MAX:
+        if len(host) + len(path) + len(query) + len(root_path) <= _URI_KEY_MAX:
             if len(_URIS) >= _URIS_MAX:
                 _URIS.clear()
             _URIS[key] = uri
