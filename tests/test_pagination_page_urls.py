@@ -43,3 +43,17 @@ def test_link_header_and_envelope_name_every_page(pairs: list[tuple[str, str]], 
     body = envelope([], p, url=url)
     for key, n in (("next", p.next_page), ("prev", p.prev_page)):
         assert body[key] == (None if n is None else replace_query(url, {"page": n, "page_size": p.page_size}))
+
+
+def test_link_header_repeated_for_the_same_url_names_each_pages_own_links() -> None:
+    # the header is remembered per (url, params, size, prev, next, last): asked again, and for
+    # other pages of the same URL, it must still be each page's own
+    url = "http://api.example/items?q=1&page=9"
+    cases = [(1, 10, 5), (1, 10, 25), (2, 10, 25), (3, 10, 25), (2, 5, 25), (2, 10, 26), (1, 10, 0), (2, 10, 25)]
+    for number, size, total in cases * 2:
+        p = Paginator(number, size, total)
+        expected = {"first": 1, "prev": p.prev_page, "next": p.next_page, "last": max(p.total_pages, 1)}
+        assert link_header(url, p) == ", ".join(
+            f'<{replace_query(url, {"page": n, "page_size": size})}>; rel="{rel}"'
+            for rel, n in expected.items() if n is not None
+        )

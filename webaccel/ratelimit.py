@@ -47,6 +47,9 @@ class RateLimiter(_core.RateLimiter):
 
     _name: str
     _inline: bool
+    _limits: list[tuple[int, float]]
+    _names: list[str]
+    _policy: str
 
     def __new__(
         cls,
@@ -83,6 +86,10 @@ class RateLimiter(_core.RateLimiter):
         if not name or any(c in name for c in '",;\\\r\n') or not name.isprintable():
             raise RateLimitError(f"invalid policy name {name!r}")
         self._name = name
+        # The limits and names never change: the names and the RateLimit-Policy value are made once.
+        limits = self._limits = list(self.limits)
+        self._names = [name] if len(limits) == 1 else [f"{name}-{i + 1}" for i in range(len(limits))]
+        self._policy = _policy(self._names, limits)
         # Memory hits take well under a microsecond: async callers run them inline. Redis hits
         # wait on the network: they run in the loop's executor (the GIL is released meanwhile).
         self._inline = self.storage == "memory://"
@@ -124,7 +131,7 @@ class RateLimiter(_core.RateLimiter):
         A degraded result (the storage failed, ``fail_open`` decided) carries no quota headers,
         since the quota is unknown; a refusal still gets ``Retry-After``.
         """
-        return headers_for(result, self.limits, self.policy_names(), draft=draft, legacy=legacy)
+        return headers_for(result, self._limits, self._names, draft=draft, legacy=legacy, policy=self._policy)
 
     def __repr__(self) -> str:
         return f"RateLimiter({self.rate!r}, algorithm={self.algorithm!r}, storage={self.storage!r})"
@@ -137,14 +144,14 @@ def headers_for(
     *,
     draft: bool = True,
     legacy: bool = False,
+    policy: str | None = None,
 ) -> dict[str, str]:
-    """The headers of :meth:`RateLimiter.headers` from a result, the limits and policy names."""
+    """The headers of :meth:`RateLimiter.headers` from a result, the limits and policy names
+    (``policy``: the ``RateLimit-Policy`` value of those, when the caller made it already)."""
     out: dict[str, str] = {}
     if not result.degraded:
         if draft:
-            out["RateLimit-Policy"] = ", ".join(
-                f'"{n}";q={amount};w={_whole(window)}' for n, (amount, window) in zip(names, limits)
-            )
+            out["RateLimit-Policy"] = _policy(names, limits) if policy is None else policy
             out["RateLimit"] = f'"{names[result.index]}";r={result.remaining};t={_whole(result.reset_after)}'
         if legacy:
             out["X-RateLimit-Limit"] = str(result.limit)
@@ -153,6 +160,10 @@ def headers_for(
     if not result.allowed:
         out["Retry-After"] = str(max(1, _whole(result.retry_after or 0.0)))
     return out
+
+
+def _policy(names: list[str], limits: list[tuple[int, float]]) -> str:
+    return ", ".join(f'"{n}";q={amount};w={_whole(window)}' for n, (amount, window) in zip(names, limits))
 
 
 def _whole(seconds: float) -> int:

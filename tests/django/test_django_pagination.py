@@ -183,3 +183,110 @@ def test_settings_are_checked() -> None:
 
     assert validate({"PAGINATION_PAGE_SIZE": 10, "PAGINATION_MAX_PAGE_SIZE": None}) == []
     assert [p.id for p in validate({"PAGINATION_PAGE_SIZE": "10"})] == ["webaccel.E003"]
+
+
+# --- the query string and absolute URL read without QueryDict / build_absolute_uri ----------------
+
+
+def echo(client: Client, url: str, **extra: Any) -> dict[str, Any]:
+    response = client.get(url, **extra)
+    assert response.status_code == 200, response.content
+    data: dict[str, Any] = json.loads(response.content)
+    return data
+
+
+ODD_URLS = [
+    "/pagination/echo?page=2&page=3",  # the last value wins, as request.GET.get gives it
+    "/pagination/echo?page=3&page=2&page_size=4&page_size=7",
+    "/pagination/echo?page_size=5&page_size=",  # the last is empty: the default size
+    "/pagination/echo?page=&page_size=",
+    "/pagination/echo?page=%33&page_size=%34",
+    "/pagination/echo?page=+3&page_size=3+",
+    "/pagination/echo?page=3;page_size=4",  # ; separates nothing
+    "/pagination/echo?a=1&&b&=c&page=2&x=%3C%3E%22%20%25",
+    "/pagination/echo?x=%E2%82%AC&page=2&y=%ff%fe",
+    "/pagination/echo?x=\u00e9&page=2&page_size=3",  # non-ASCII in the raw query string
+    "/pagination/echo?page=99&page_size=10",
+    "/pagination/echo?page=abc",
+    "/pagination/echo?page_size=21",
+    "/pagination/echo?page=\u0662",  # an Arabic-Indic digit
+    "/pagination/echo/a%20b/%E2%82%AC/\u00e9/%2F/..;x?page=2",
+    "/pagination/echo//double//slash?page=2&q=%2F%2F",
+    "/pagination/echo/%25%3F%23?page=2#fragment",
+    "/pagination/echo?q=a+b%2Bc&page=2&page_size=2",
+]
+
+
+@pytest.mark.parametrize("url", ODD_URLS)
+def test_page_parameters_and_urls_are_the_ones_django_gives(client: Client, url: str) -> None:
+    for _ in range(2):  # the second time from the URL cache
+        data = echo(client, url)
+        assert data["fast"] == data["reference"]
+        if data["fast"]["status"] == 200:
+            body = data["fast"]["body"]
+            assert body["page"] == (int(data["get"]["page"] or 1))
+            for link in (body["next"], body["prev"]):
+                assert link is None or link.startswith(data["url"].split("?")[0] + "?")
+
+
+def test_page_parameters_follow_default_charset(client: Client) -> None:
+    with override_settings(DEFAULT_CHARSET="latin-1"):
+        data = echo(client, "/pagination/echo?x=%E9%FF&page=%32")
+    assert data["fast"] == data["reference"] and data["fast"]["body"]["page"] == 2
+
+
+def test_too_many_fields_is_djangos_400(client: Client) -> None:
+    with override_settings(DATA_UPLOAD_MAX_NUMBER_FIELDS=3):
+        assert client.get("/pagination/plain?a=1&b=2&page=2").status_code == 200
+        assert client.get("/pagination/plain?a=1&b=2&c=3&page=2").status_code == 400
+
+
+def test_the_host_is_checked_on_every_request(client: Client) -> None:
+    url = "/pagination/plain?page=2"
+    first = client.get(url)
+    assert first.status_code == 200 and json.loads(first.content)["next"].startswith("http://testserver/")
+    with override_settings(ALLOWED_HOSTS=["api.example"]):
+        assert client.get(url).status_code == 400  # DisallowedHost, though the URL was cached
+        other = client.get(url, headers={"host": "api.example"})
+        assert json.loads(other.content)["next"].startswith("http://api.example/pagination/plain?")
+    secure = client.get(url, secure=True)
+    assert json.loads(secure.content)["next"].startswith("https://testserver/")
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    query=st.lists(
+        st.tuples(st.sampled_from(["page", "page_size", "x", "", "p%61ge", "page_size "]),
+                  st.text(alphabet="0123+ %&=;xé2E9", max_size=4)),
+        max_size=5,
+    ).map(lambda pairs: "&".join(f"{k}={v}" if k or v else "" for k, v in pairs)),
+    tail=st.text(alphabet="ab/%20é;.", max_size=6),
+)
+def test_generated_queries_and_paths(client: Client, query: str, tail: str) -> None:
+    path = "/pagination/echo/z" + tail.replace("#", "").replace("?", "")
+    data = echo(client, f"{path}?{query}")
+    assert data["fast"] == data["reference"]
+
+
+def test_no_querydict_is_built_without_a_filterset() -> None:
+    from django.test import RequestFactory
+
+    from tests.django.pagination_app.views import plain
+
+    request = RequestFactory().get("/pagination/plain?page=3&page_size=5&page=4")
+    body = json.loads(plain(request).content)
+    assert (body["page"], body["page_size"]) == (4, 5)
+    assert "GET" not in request.__dict__  # read from the query string itself
+    assert request.GET.get("page") == "4"
+
+
+def test_the_url_cache_is_bounded(client: Client) -> None:
+    from webaccel.django import pagination
+
+    long_query = "x=" + "a" * 3000 + "&page=2"
+    data = echo(client, "/pagination/echo?" + long_query)
+    assert data["fast"] == data["reference"]
+    assert all(len(key[3]) < 3000 for key in pagination._URLS)  # served, not kept
+    for i in range(pagination._URLS_MAX + 20):
+        assert client.get(f"/pagination/plain?page=2&n={i}").status_code == 200
+        assert len(pagination._URLS) <= pagination._URLS_MAX

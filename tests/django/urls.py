@@ -86,6 +86,8 @@ urlpatterns += [
     path("pagination/products-default", pagination_views.products_default),
     path("pagination/rows", pagination_views.rows),
     path("pagination/plain", pagination_views.plain),
+    path("pagination/echo", pagination_views.echo),
+    path("pagination/echo/<path:rest>", pagination_views.echo),
     path("obs/", include("tests.django.observability_urls")),
     path("auth/", include("tests.django.auth_urls")),
 ]

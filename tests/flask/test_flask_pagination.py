@@ -106,3 +106,122 @@ def test_works_without_the_extension() -> None:
 
     body = app.test_client().get("/r?page=2").get_json()
     assert body["items"] == list(range(20, 30)) and body["next"] is None
+
+
+# --- page parameters and the request URI read without building request.args --------------------
+
+
+def echo_app(engine: bool) -> Flask:
+    from urllib.parse import quote
+
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    from webaccel.flask.pagination import _request_uri
+
+    app = Flask(__name__)
+    app.config["WEBACCEL_REQUEST"] = engine
+    WebAccel(app)
+
+    def run() -> list[Any]:
+        try:
+            response = paginate(list(range(100)), page_size=10, max_page_size=20, clamp_page_size=False)
+        except HTTPException as e:
+            response = e.get_response()
+        return [response.status_code, response.get_json(), response.headers.get("Link")]
+
+    @app.get("/echo")
+    @app.get("/echo/<path:rest>")
+    def echo(rest: str = "") -> Any:
+        fast = run()
+        built = "args" in request.__dict__
+        request.args  # noqa: B018  (built now: get_page reads it from here on)
+        reference = run()
+        r = request
+        safe = "!$&'()*+,/:;=@%"
+        uri = f"{r.scheme}://{r.host}{quote(r.root_path.rstrip('/'), safe=safe)}/{quote(r.path.lstrip('/'), safe=safe)}"
+        if r.query_string:
+            uri = f"{uri}?{quote(r.query_string, safe=safe + '?')}"
+        return {"fast": fast, "reference": reference, "built": built, "uri": _request_uri(), "expected_uri": uri,
+                "page": request.args.get("page")}
+
+    return app
+
+
+ODD_QUERIES = [
+    b"page=2&page=3",  # the first value wins, as request.args.get gives it
+    b"page=3&page=2&page_size=4&page_size=7",
+    b"page_size=&page_size=5",
+    b"page=&page_size=",
+    b"page=%33&page_size=%34",
+    b"page=+3&page_size=3+",
+    b"page=3;page_size=4",
+    b"a=1&&b&=c&page=2&x=%3C%3E%22%20%25",
+    b"x=%E2%82%AC&page=2&y=%ff%fe",  # invalid UTF-8 escapes stay percent-encoded
+    b"x=\xc3\xa9&page=2&page_size=3",  # raw UTF-8 in the query string
+    b"page=99&page_size=10",
+    b"page=abc",
+    b"page_size=21",
+    b"q=a+b%2Bc&page=2&page_size=2",
+    b"",
+]
+
+
+@pytest.mark.parametrize("engine", [True, False])
+@pytest.mark.parametrize("query", ODD_QUERIES)
+@pytest.mark.parametrize("path", ["/echo", "/echo/a%20b/%E2%82%AC/%2F/..;x", "/echo/x;y/%25/\u00e9"])
+def test_page_parameters_and_uri_are_request_args_and_url(engine: bool, query: bytes, path: str) -> None:
+    client = echo_app(engine).test_client()
+    for _ in range(2):  # the second time from the URI cache
+        data = client.get(path, query_string=query.decode()).get_json()
+        assert data["fast"] == data["reference"] and data["uri"] == data["expected_uri"]
+        assert data["built"] is False  # request.args was not built for the page parameters
+        if data["fast"][0] == 200:
+            assert data["fast"][1]["page"] == int(data["page"] or 1)
+
+
+def test_untrusted_host_is_still_refused_with_a_cached_uri() -> None:
+    app = echo_app(True)
+    client = app.test_client()
+    assert client.get("/echo?page=2").status_code == 200
+    app.request_class.trusted_hosts = ["api.example"]
+    try:
+        assert client.get("/echo?page=2").status_code == 400  # SecurityError: untrusted host
+        data = client.get("/echo?page=2", headers={"Host": "api.example"}).get_json()
+        assert data["uri"] == "http://api.example/echo?page=2" and data["fast"][1]["next"].startswith("http://api.example/")
+    finally:
+        app.request_class.trusted_hosts = None
+
+
+def test_request_args_built_another_way_is_used() -> None:
+    from flask import Request
+    from werkzeug.datastructures import MultiDict
+
+    class LastWins(Request):
+        parameter_storage_class = MultiDict  # type: ignore[assignment]
+
+        @property
+        def args(self) -> MultiDict[str, str]:  # type: ignore[override]
+            pairs = parse_qsl(self.query_string.decode(), keep_blank_values=True)
+            return MultiDict(list(reversed(pairs)))
+
+    app = Flask(__name__)
+    app.request_class = LastWins
+
+    @app.get("/r")
+    def r() -> Any:
+        return paginate(list(range(100)))
+
+    assert app.test_client().get("/r?page=2&page=3").get_json()["page"] == 3
+
+
+def test_the_uri_cache_is_bounded() -> None:
+    from webaccel.flask import pagination
+
+    client = echo_app(True).test_client()
+    data = client.get("/echo", query_string="x=" + "a" * 3000 + "&page=2").get_json()
+    assert data["fast"] == data["reference"] and data["uri"] == data["expected_uri"]
+    assert all(len(key[4]) < 3000 for key in pagination._URIS)  # served, not kept
+    for i in range(pagination._URIS_MAX + 20):
+        assert client.get(f"/echo?page=2&n={i}").status_code == 200
+        assert len(pagination._URIS) <= pagination._URIS_MAX

@@ -217,3 +217,22 @@ def test_limit_with_redis_storage(redis_url: str) -> None:
 
     client = app.test_client()
     assert [client.get("/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_one_decorated_view_has_a_limiter_per_app() -> None:
+    @limit("2/minute", key=lambda: "k")
+    def shared() -> Any:
+        return {"ok": True}
+
+    apps = []
+    for legacy in (False, True):
+        app = Flask(__name__)
+        app.config["WEBACCEL_RATELIMIT_LEGACY_HEADERS"] = legacy
+        WebAccel(app)
+        app.add_url_rule("/s", view_func=shared)
+        apps.append(app.test_client())
+    first, second = apps
+    assert [first.get("/s").status_code for _ in range(3)] == [200, 200, 429]
+    replies = [second.get("/s") for _ in range(3)]  # its own counter, its own settings
+    assert [r.status_code for r in replies] == [200, 200, 429]
+    assert replies[0].headers["X-RateLimit-Remaining"] == "1" and "X-RateLimit-Limit" not in first.get("/s").headers

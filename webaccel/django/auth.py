@@ -137,7 +137,7 @@ class JWTAuthenticationMiddleware:
             return self.__acall__(request)
         s, verifier = self._config()
         request.jwt_claims = None  # type: ignore[attr-defined]
-        token = bearer_token(request.headers.get("Authorization"))
+        token = bearer_token(request.META.get("HTTP_AUTHORIZATION"))
         if token is None:
             if s.JWT_AUTH_REQUIRED:
                 return self._deny(s, None)
@@ -154,7 +154,7 @@ class JWTAuthenticationMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         s, verifier = self._config()
         request.jwt_claims = None  # type: ignore[attr-defined]
-        token = bearer_token(request.headers.get("Authorization"))
+        token = bearer_token(request.META.get("HTTP_AUTHORIZATION"))
         if token is None:
             if s.JWT_AUTH_REQUIRED:
                 return self._deny(s, None)

@@ -72,7 +72,26 @@ class JsonResponse(_DjangoJsonResponse):
         super(_DjangoJsonResponse, self).__init__(content=content, **kwargs)
 
 
+# The stock encoder without json_dumps_params (nearly every response): what the engine reads
+# from an instance is the same each time, so one instance serves them all (its ``default``
+# keeps no state).
+_STOCK = DjangoJSONEncoder()
+_STOCK_DEFAULT = _STOCK.default
+_STOCK_OPTIONS = (_STOCK.sort_keys, _STOCK.indent, _STOCK.ensure_ascii)
+
+
 def _render(data: Any, encoder: type[json.JSONEncoder], params: dict[str, Any]) -> bytes | str:
+    if encoder is DjangoJSONEncoder and not params:
+        sort_keys, indent, ensure_ascii = _STOCK_OPTIONS
+        return _json.dumps(
+            data,
+            default=_STOCK_DEFAULT,
+            sort_keys=sort_keys,
+            indent=indent,
+            ensure_ascii=ensure_ascii,
+            nan_as_null=get_settings().JSON_NAN_AS_NULL,
+            passthrough=_PASSTHROUGH,
+        )
     if not _engine_can_render(encoder, params):
         return json.dumps(data, cls=encoder, **params)
     # Built exactly as json.dumps(cls=encoder, **params) builds it, so a `default` in params

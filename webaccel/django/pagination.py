@@ -23,18 +23,72 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.conf import settings as django_settings
+from django.core.handlers import asgi, wsgi
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 
 from webaccel.django.conf import get_settings
 from webaccel.django.http import JsonResponse
 from webaccel.errors import EmptyPage, PaginationError
+from webaccel.http import parse_qsl
 from webaccel.pagination import FilterSet, Paginator, envelope, link_header, refuse_oversize
 
 __all__ = ["get_page", "paginate"]
 
 
+_STOCK_REQUESTS = (wsgi.WSGIRequest, asgi.ASGIRequest)
+
+
+def _query(request: HttpRequest) -> Any:
+    """The query parameters as ``request.GET[key]`` / ``.get(key)`` see them (the last value of a
+    repeated key wins): ``request.GET`` itself once it exists, else the query string parsed
+    as Django's ``QueryDict`` parses it, without building one. Any case where the two could
+    differ (a non-ASCII query string, a request encoding set by the view, more fields than
+    ``DATA_UPLOAD_MAX_NUMBER_FIELDS``: Django's own error) goes through ``request.GET``."""
+    if type(request) not in _STOCK_REQUESTS or "GET" in request.__dict__:
+        return request.GET
+    qs = request.META.get("QUERY_STRING", "")
+    if not qs:
+        return {}
+    max_fields = django_settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    if (
+        not qs.isascii()
+        or request.encoding is not None
+        or (max_fields is not None and 1 + qs.count("&") > max_fields)
+    ):
+        return request.GET
+    return dict(parse_qsl(qs, keep_blank_values=True, encoding=django_settings.DEFAULT_CHARSET))
+
+
+# The request's absolute URL, as build_absolute_uri() gives it, by (scheme, host, path, query
+# string): a listing's URLs repeat. get_host() (the ALLOWED_HOSTS check) still runs on every
+# request. Bounded: long URLs (host included) are not kept, and a full cache starts over.
+_URLS: dict[tuple[str, str, str, str], str] = {}
+_URLS_MAX = 512
+_URL_KEY_MAX = 2048
+
+
+def _absolute_url(request: HttpRequest) -> str:
+    if type(request) not in _STOCK_REQUESTS:  # a subclass may build it its own way
+        return str(request.build_absolute_uri())
+    host = request.get_host()
+    path = request.path
+    qs = request.META.get("QUERY_STRING", "")
+    key = (request.scheme, host, path, qs)
+    url: str | None = _URLS.get(key)
+    if url is None:
+        url = str(request.build_absolute_uri())
+        if len(host) + len(path) + len(qs) <= _URL_KEY_MAX:
+            if len(_URLS) >= _URLS_MAX:
+                _URLS.clear()
+            _URLS[key] = url
+    return url
+
+
 def _is_queryset(data: Any) -> bool:
+    if type(data) is list or type(data) is tuple:  # the common listing: no failing hasattr
+        return False
     return hasattr(data, "model") and callable(getattr(data, "count", None)) and hasattr(data, "query")
 
 
@@ -62,14 +116,15 @@ def get_page(
     and :class:`~webaccel.pagination.InvalidPageSize`.
     """
     conf = get_settings()
-    size: Any = request.GET.get(size_param)
+    query = request.GET if filterset is not None else _query(request)  # a filterset needs GET
+    size: Any = query.get(size_param)
     if size is None or size == "":
         size = conf.PAGINATION_PAGE_SIZE if page_size is None else page_size
     limit = conf.PAGINATION_MAX_PAGE_SIZE if max_page_size is True else max_page_size
-    number = request.GET.get(page_param) or 1
+    number = query.get(page_param) or 1
     if not clamp_page_size and limit:
         refuse_oversize(size, limit)
-    spec = filterset.parse(request.GET) if filterset is not None else None
+    spec = filterset.parse(query) if filterset is not None else None
     if _is_queryset(data):
         qs = spec.to_django(data) if spec is not None else data
         if not qs.ordered:
@@ -81,7 +136,12 @@ def get_page(
     return list(p.slice(items)), p
 
 
+_DICT_ONLY = frozenset({dict})
+
+
 def _as_sequence(data: Iterable[Any]) -> Sequence[Any]:
+    if type(data) is list or type(data) is tuple:
+        return data
     return data if isinstance(data, Sequence) else list(data)
 
 
@@ -121,10 +181,10 @@ def paginate(
         return JsonResponse({"detail": str(e)}, status=400)
     if serialize is not None:
         items = [serialize(x) for x in items]
-    else:
+    elif not set(map(type, items)) <= _DICT_ONLY:
         # Dicts (the common listing) are JSON data already: only other objects are converted.
         items = [x if type(x) is dict else _default_serialize(x) for x in items]
-    url = request.build_absolute_uri()
+    url = _absolute_url(request)
     body = envelope(items, p, url=url, page_param=page_param, size_param=size_param)
     response = JsonResponse(body)
     response["Link"] = link_header(url, p, page_param=page_param, size_param=size_param)

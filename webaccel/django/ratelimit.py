@@ -86,12 +86,15 @@ def _remember(request: HttpRequest, limiter: RateLimiter, result: RateLimitResul
     results.append((limiter, result))
 
 
-def _add_headers(request: HttpRequest, response: HttpResponseBase) -> None:
-    results: list[tuple[RateLimiter, RateLimitResult]] | None = getattr(request, _ATTR, None)
-    s = get_settings()
-    if not results or response.status_code == 429 or not (s.RATELIMIT_HEADERS or s.RATELIMIT_LEGACY_HEADERS):
+def _add_headers(request: HttpRequest, response: HttpResponseBase, s: WebAccelSettings | None = None) -> None:
+    if s is None:
+        s = get_settings()
+    if not (s.RATELIMIT_HEADERS or s.RATELIMIT_LEGACY_HEADERS):
         return
-    limiter, result = min(results, key=lambda p: p[1].remaining)
+    results: list[tuple[RateLimiter, RateLimitResult]] | None = getattr(request, _ATTR, None)
+    if not results or response.status_code == 429:
+        return
+    limiter, result = results[0] if len(results) == 1 else min(results, key=lambda p: p[1].remaining)
     for name, value in limiter.headers(result, draft=s.RATELIMIT_HEADERS, legacy=s.RATELIMIT_LEGACY_HEADERS).items():
         response[name] = value
 
@@ -107,8 +110,9 @@ class _Lazy:
         self.limiter: RateLimiter | None = None
         self.lock = threading.Lock()
 
-    def get(self) -> RateLimiter | None:
-        s = get_settings()
+    def get(self, s: WebAccelSettings | None = None) -> RateLimiter | None:
+        if s is None:
+            s = get_settings()
         if self.settings is not s:
             with self.lock:
                 if self.settings is not s:
@@ -196,8 +200,8 @@ def ratelimit(
         name = scope or f"{view.__module__}.{view.__qualname__}"
         lazy = _Lazy(lambda s: rate() if callable(rate) else rate, limiter_options, "default")
 
-        def key_of(request: HttpRequest) -> str | None:
-            if not get_settings().RATELIMIT_ENABLED:
+        def key_of(request: HttpRequest, s: WebAccelSettings) -> str | None:
+            if not s.RATELIMIT_ENABLED:
                 return None
             k = key(request) if key is not None else client_key(request)
             return None if k is None else f"{name}|{k}"
@@ -206,30 +210,32 @@ def ratelimit(
 
             @functools.wraps(view)
             async def async_wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-                limiter = lazy.get()
-                k = key_of(request)
+                s = get_settings()
+                limiter = lazy.limiter if lazy.settings is s else lazy.get(s)
+                k = key_of(request, s)
                 if limiter is not None and k is not None:
                     result = await limiter.ahit(k, cost)
                     if not result.allowed:
                         return too_many_requests(limiter, result)
                     _remember(request, limiter, result)
                 response = await view(request, *args, **kwargs)
-                _add_headers(request, response)
+                _add_headers(request, response, s)
                 return response
 
             return cast(_V, async_wrapped)
 
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            limiter = lazy.get()
-            k = key_of(request)
+            s = get_settings()
+            limiter = lazy.limiter if lazy.settings is s else lazy.get(s)
+            k = key_of(request, s)
             if limiter is not None and k is not None:
                 result = limiter.hit(k, cost)
                 if not result.allowed:
                     return too_many_requests(limiter, result)
                 _remember(request, limiter, result)
             response = view(request, *args, **kwargs)
-            _add_headers(request, response)
+            _add_headers(request, response, s)
             return response
 
         return cast(_V, wrapped)

@@ -82,11 +82,15 @@ def init_jwt(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = _build(app.config)
 
 
+_MISSING = object()
+
+
 def _verifier() -> JWTVerifier | JWKSVerifier:
-    app = current_app
-    if EXTENSION_KEY not in app.extensions:
+    verifier = current_app.extensions.get(EXTENSION_KEY, _MISSING)
+    if verifier is _MISSING:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
         init_jwt(app)
-    verifier = app.extensions[EXTENSION_KEY]
+        verifier = app.extensions[EXTENSION_KEY]
     if verifier is None:
         raise RuntimeError("jwt_required: set WEBACCEL_JWT_SECRET, WEBACCEL_JWT_KEY or WEBACCEL_JWT_JWKS_URL")
     return verifier  # type: ignore[no-any-return]
@@ -123,7 +127,8 @@ def jwt_required(
 
         @functools.wraps(view)
         def wrapper(*args: t.Any, **kwargs: t.Any) -> ResponseReturnValue:
-            token = bearer_token(request.headers.get("Authorization"))
+            # The header as request.headers gives it (Werkzeug reads it from the environ).
+            token = bearer_token(request.environ.get("HTTP_AUTHORIZATION"))
             if token is None:
                 if not optional:
                     return _deny(401, None)

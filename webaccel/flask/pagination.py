@@ -24,8 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, jsonify, request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.sansio.request import Request as _SansIORequest
 
 from webaccel.errors import EmptyPage, PaginationError
+from webaccel.flask.request import WebAccelRequestMixin
+from webaccel.http import parse_qsl
 from webaccel.pagination import FilterSet, Paginator, envelope, link_header, refuse_oversize
 
 __all__ = ["CONFIG_DEFAULTS", "check_config", "get_page", "paginate"]
@@ -44,6 +48,28 @@ def check_config(config: t.Mapping[str, t.Any]) -> None:
         raise TypeError("WEBACCEL_PAGINATION_PAGE_SIZE must be an int >= 1")
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise TypeError("WEBACCEL_PAGINATION_MAX_PAGE_SIZE must be an int >= 1 or None")
+
+
+# The two ways ``request.args`` is built (Werkzeug's and the engine's): both parse the query
+# string the same way into an ImmutableMultiDict, whose .get gives the FIRST value of a key.
+_STOCK_ARGS = (_SansIORequest.__dict__["args"], WebAccelRequestMixin.__dict__["args"])
+
+
+def _args(r: t.Any) -> t.Mapping[str, str]:
+    """What ``request.args.get(key)`` gives, for every key, without building the MultiDict when
+    nothing has yet: ``request.args`` itself when it exists or is built some other way."""
+    if (
+        "args" in r.__dict__
+        or getattr(type(r), "args", None) not in _STOCK_ARGS
+        or r.parameter_storage_class is not ImmutableMultiDict
+    ):
+        return t.cast("t.Mapping[str, str]", r.args)
+    query = r.query_string
+    if not query:
+        return {}
+    # As request.args parses it; reversed, so that the first value of a key is the one kept.
+    pairs = parse_qsl(query.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+    return dict(reversed(pairs))
 
 
 def _config(key: str) -> t.Any:
@@ -68,7 +94,7 @@ def get_page(
     A size above the maximum is clamped, or refused (:class:`InvalidPageSize`) when
     ``clamp_page_size`` is false. Raises :class:`~webaccel.pagination.PaginationError`
     subclasses."""
-    args = request.args
+    args = request.args if filterset is not None else _args(request._get_current_object())  # type: ignore[attr-defined]
     size: t.Any = args.get(size_param) or (page_size or _config("WEBACCEL_PAGINATION_PAGE_SIZE"))
     top = max_page_size if max_page_size is not None else _config("WEBACCEL_PAGINATION_MAX_PAGE_SIZE")
     number = args.get(page_param) or 1
@@ -79,7 +105,7 @@ def get_page(
     if filterset is not None:
         listing: Sequence[t.Any] = filterset.parse(args).apply(items)
     else:
-        listing = items if isinstance(items, Sequence) else list(items)
+        listing = items if type(items) is list or isinstance(items, Sequence) else list(items)
     p = Paginator(number, size, len(listing), max_page_size=top, orphans=orphans)
     return list(p.slice(listing)), p
 
@@ -87,13 +113,30 @@ def get_page(
 _URL_SAFE = "!$&'()*+,/:;=@%"
 
 
+# _request_uri's answers by (scheme, host, root path, path, query string): a listing's URL
+# repeats. request.host (Werkzeug's trusted_hosts check) is still read on every request.
+# Bounded: long URLs are not kept, and a full cache starts over.
+_URIS: dict[tuple[str, str, str, str, bytes], str] = {}
+_URIS_MAX = 512
+_URI_KEY_MAX = 2048
+
+
 def _request_uri() -> str:
     """``request.url`` as a URI: Werkzeug's URL without its URI-to-IRI decoding, which costs
     more than the rest of the page's links together (they re-encode the URL anyway)."""
-    r = request
-    uri = f"{r.scheme}://{r.host}{quote(r.root_path.rstrip('/'), safe=_URL_SAFE)}/{quote(r.path.lstrip('/'), safe=_URL_SAFE)}"
-    query = r.query_string
-    return f"{uri}?{quote(query, safe=_URL_SAFE + '?')}" if query else uri
+    r = request._get_current_object()  # type: ignore[attr-defined]
+    key = (r.scheme, r.host, r.root_path, r.path, r.query_string)
+    uri: str | None = _URIS.get(key)
+    if uri is None:
+        scheme, host, root_path, path, query = key
+        uri = f"{scheme}://{host}{quote(root_path.rstrip('/'), safe=_URL_SAFE)}/{quote(path.lstrip('/'), safe=_URL_SAFE)}"
+        if query:
+            uri = f"{uri}?{quote(query, safe=_URL_SAFE + '?')}"
+        if len(host) + len(path) + len(query) + len(root_path) <= _URI_KEY_MAX:
+            if len(_URIS) >= _URIS_MAX:
+                _URIS.clear()
+            _URIS[key] = uri
+    return uri
 
 
 def _error(status: int, detail: str) -> t.NoReturn:

@@ -24,7 +24,6 @@ import functools
 import inspect
 import threading
 import typing as t
-import weakref
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import TooManyRequests
@@ -57,6 +56,8 @@ class _State:
     def __init__(self, config: t.Mapping[str, t.Any]) -> None:
         _check(config)
         self.enabled: bool = config["WEBACCEL_RATELIMIT_ENABLED"]
+        # The limiter of each @limit-decorated view on this app (keyed by the decorator's token).
+        self.view_limiters: dict[object, RateLimiter] = {}
         self.options: dict[str, t.Any] = {
             "storage": config["WEBACCEL_RATELIMIT_STORAGE"],
             "algorithm": config["WEBACCEL_RATELIMIT_ALGORITHM"],
@@ -98,11 +99,14 @@ class _State:
             self.check(self.default, key)
 
     def after_request(self, response: Response) -> Response:
-        results: list[tuple[RateLimiter, RateLimitResult]] | None = g.get("_webaccel_ratelimit")
-        if not results or not (self.headers or self.legacy_headers):
+        if not (self.headers or self.legacy_headers):
             return response
-        refused = [(lim, res) for lim, res in results if not res.allowed]
-        if refused:
+        results: list[tuple[RateLimiter, RateLimitResult]] | None = g.get("_webaccel_ratelimit")
+        if not results:
+            return response
+        if len(results) == 1:  # one limit (the common case): it decides
+            limiter, result = results[0]
+        elif refused := [(lim, res) for lim, res in results if not res.allowed]:
             limiter, result = max(refused, key=lambda p: p[1].retry_after or 0.0)
         else:
             limiter, result = min(results, key=lambda p: p[1].remaining)
@@ -176,20 +180,21 @@ def limit(
 
     def decorator(view: _F) -> _F:
         name = scope or f"{view.__module__}.{view.__qualname__}"
-        limiters: weakref.WeakKeyDictionary[Flask, RateLimiter] = weakref.WeakKeyDictionary()
+        token = object()  # this view's limiter in each app's _State.view_limiters
         lock = threading.Lock()
 
         def enforce() -> None:
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            state = get_state(app)
+            state = current_app.extensions.get(_EXT)
+            if state is None:
+                state = get_state(current_app._get_current_object())  # type: ignore[attr-defined]  # raises
             if not state.enabled:
                 return
-            limiter = limiters.get(app)
+            limiter = state.view_limiters.get(token)
             if limiter is None:
                 with lock:
-                    limiter = limiters.get(app)
+                    limiter = state.view_limiters.get(token)
                     if limiter is None:
-                        limiter = limiters[app] = RateLimiter(rate, **{**state.options, **limiter_options})
+                        limiter = state.view_limiters[token] = RateLimiter(rate, **{**state.options, **limiter_options})
             k = key() if key is not None else state.client_key()
             if k is not None:
                 state.check(limiter, f"{name}|{k}", cost)

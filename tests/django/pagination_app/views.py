@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -45,3 +46,31 @@ def rows(request: HttpRequest) -> JsonResponse:
 
 def plain(request: HttpRequest) -> Any:
     return paginate(request, range(100))
+
+
+def echo(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """The adapter's answer next to the one Django's own ``request.GET`` and
+    ``request.build_absolute_uri()`` give (computed afterwards, so the adapter's fast path ran)."""
+    from webaccel.django.pagination import get_page
+    from webaccel.errors import EmptyPage, PaginationError
+    from webaccel.pagination import envelope, link_header
+
+    def answer(response: JsonResponse) -> dict[str, Any]:
+        return {"status": response.status_code, "body": json.loads(response.content),
+                "link": response.get("Link")}
+
+    fast = answer(paginate(request, range(100), page_size=10, max_page_size=20, clamp_page_size=False))
+    request.GET  # noqa: B018  (built now: get_page reads it from here on)
+    try:
+        items, p = get_page(request, range(100), page_size=10, max_page_size=20, clamp_page_size=False)
+    except EmptyPage as e:
+        reference = answer(JsonResponse({"detail": str(e)}, status=404))
+    except PaginationError as e:
+        reference = answer(JsonResponse({"detail": str(e)}, status=400))
+    else:
+        url = request.build_absolute_uri()
+        response = JsonResponse(envelope(items, p, url=url))
+        response["Link"] = link_header(url, p)
+        reference = answer(response)
+    return JsonResponse({"fast": fast, "reference": reference, "url": request.build_absolute_uri(),
+                         "get": {k: request.GET.get(k) for k in ("page", "page_size")}})
