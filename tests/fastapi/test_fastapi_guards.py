@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import pytest
 from fastapi import Depends, FastAPI, Query, Request, Response, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
@@ -215,6 +216,91 @@ def test_guard_names_do_not_clash_with_the_endpoint_parameters() -> None:
     assert len(calls) == 1 and isinstance(calls[0], Request)
 
 
+def _recording_check(name: str, log: list[str], refuse: bool = False) -> Any:
+    async def check(request: Request) -> Any:
+        log.append(f"check {name}")
+        if refuse:
+            from fastapi import HTTPException
+
+            raise HTTPException(status_code=403, detail=f"refused by {name}")
+
+        def after(response: Response) -> None:
+            log.append(f"after {name}")
+            response.headers.append("x-order", name)
+
+        return after
+
+    return check
+
+
+@pytest.mark.parametrize("sync", [False, True])
+def test_stacked_guards_run_as_nested_wrappers_would(sync: bool) -> None:
+    # Stacked guards share one wrapper; the order must be that of nested wrappers: checks
+    # outermost first, then the endpoint, then the after-callables innermost first.
+    log: list[str] = []
+    app = FastAPI()
+
+    def body(thing: int) -> dict[str, int]:
+        log.append("endpoint")
+        return {"thing": thing}
+
+    endpoint: Any
+    if sync:
+        def endpoint(thing: int) -> dict[str, int]:
+            return body(thing)
+    else:
+        async def endpoint(thing: int) -> dict[str, int]:
+            return body(thing)
+
+    three = guard(_recording_check("a", log))(guard(_recording_check("b", log))(guard(_recording_check("c", log))(endpoint)))
+    assert three.__webaccel_guard__.checks.__len__() == 3  # one wrapper holds the three checks
+    app.get("/x")(three)
+    refused = guard(_recording_check("a", log))(guard(_recording_check("b", log, refuse=True))(
+        guard(_recording_check("c", log))(endpoint)))
+    app.get("/refused")(refused)
+
+    client = TestClient(app)
+    r = client.get("/x?thing=7")
+    assert r.status_code == 200 and r.json() == {"thing": 7}
+    assert log == ["check a", "check b", "check c", "endpoint", "after c", "after b", "after a"]
+    assert r.headers.get_list("x-order") == ["c", "b", "a"]
+    assert [p["name"] for p in app.openapi()["paths"]["/x"]["get"]["parameters"]] == ["thing"]
+
+    log.clear()
+    r = client.get("/refused?thing=7")
+    assert r.status_code == 403 and r.json() == {"detail": "refused by b"}
+    assert log == ["check a", "check b"]  # neither c nor the endpoint, no after-callables
+
+
+def test_a_decorator_between_guards_still_runs() -> None:
+    # functools.wraps copies the inner guard's attributes onto the decorator's wrapper: the
+    # outer guard must wrap that wrapper, not reach past it to the inner guard's endpoint.
+    import functools
+
+    log: list[str] = []
+
+    def logged(fn: Any) -> Any:
+        @functools.wraps(fn)
+        async def inner(**kwargs: Any) -> Any:
+            log.append("decorator")
+            return await fn(**kwargs)
+
+        return inner
+
+    app = FastAPI()
+
+    @app.get("/x")
+    @guard(_recording_check("outer", log))
+    @logged
+    @guard(_recording_check("inner", log))
+    async def x() -> dict[str, bool]:
+        log.append("endpoint")
+        return {"ok": True}
+
+    r = TestClient(app).get("/x")
+    assert r.status_code == 200 and r.json() == {"ok": True}
+    assert log == ["check outer", "decorator", "check inner", "endpoint", "after inner", "after outer"]
+
 # --- RateLimit.limit -----------------------------------------------------------------------
 
 
@@ -367,6 +453,29 @@ def test_from_request_examples() -> None:
     assert refused.status_code == 422
     assert [(e["type"], e["loc"]) for e in refused.json()["detail"]] == [
         ("greater_than_equal", ["query", "page"]), ("less_than_equal", ["query", "page_size"])]
+
+
+def test_from_request_remembers_valid_answers_only_and_a_bounded_number() -> None:
+    from webaccel.fastapi import pagination as fp
+
+    page = page_params(default_page_size=20, max_page_size=50, clamp_page_size=False)
+
+    def ask(query: bytes) -> Any:
+        return page.from_request(Request({"type": "http", "query_string": query, "headers": []}))
+
+    first = ask(b"page=3&page_size=5")
+    assert (first.page, first.page_size) == (3, 5)
+    assert ask(b"page=3&page_size=5") is first  # the remembered answer
+    for _ in range(2):  # a refused query string is refused every time, never remembered
+        with pytest.raises(RequestValidationError):
+            ask(b"page=0")
+    for n in range(1, fp._ANSWERS_MAX + 10):
+        assert ask(f"page={n}".encode()).page == n
+    answers = next(c.cell_contents for c in page.from_request.__closure__  # type: ignore[attr-defined]
+                   if isinstance(c.cell_contents, dict))
+    assert len(answers) == fp._ANSWERS_MAX and b"page=0" not in answers
+    again = ask(b"page=3&page_size=5")  # pushed out by then: read afresh, the same answer
+    assert again is not first and again == first
 
 
 def test_paginate_links_from_the_cached_url() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, NamedTuple, TypeVar, get_args, get_origin
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -69,6 +69,16 @@ def guard(check: Check) -> Callable[[_E], _E]:
     run)."""
 
     def decorator(endpoint: _E) -> _E:
+        inner: _Guarded | None = getattr(endpoint, "__webaccel_guard__", None)
+        # Only a guard's own wrapper: a decorator in between that copied its __dict__
+        # (functools.wraps) must keep running, so it is wrapped like any endpoint.
+        if inner is not None and getattr(endpoint, "__code__", None) in _WRAPPER_CODES:
+            # Stacked guards share one wrapper: the checks run in order (outermost first),
+            # their after-callables in reverse (innermost first), as nested wrappers would, at
+            # the cost of one call instead of one per guard.
+            return _wrap(_Guarded((check, *inner.checks), inner.endpoint, inner.signature,
+                                  inner.request_name, inner.response_name, inner.add_request,
+                                  inner.add_response, inner.is_async))  # type: ignore[return-value]
         signature = _signature(endpoint)
         params = list(signature.parameters.values())
         for p in params:
@@ -89,7 +99,32 @@ def guard(check: Check) -> Callable[[_E], _E]:
             response_name = _unused(_RESPONSE_PARAM, names)
             params.append(inspect.Parameter(response_name, inspect.Parameter.KEYWORD_ONLY, annotation=Response))
         assert request_name is not None and response_name is not None
-        is_async = inspect.iscoroutinefunction(endpoint)
+        return _wrap(_Guarded((check,), endpoint, signature.replace(parameters=params), request_name,
+                              response_name, add_request, add_response,
+                              inspect.iscoroutinefunction(endpoint)))  # type: ignore[return-value]
+
+    return decorator
+
+
+class _Guarded(NamedTuple):
+    """What a guard wrapper calls: the checks in order, then the endpoint."""
+
+    checks: tuple[Check, ...]
+    endpoint: Callable[..., Any]
+    signature: inspect.Signature  # the wrapper's: the endpoint's plus Request/Response if added
+    request_name: str
+    response_name: str
+    add_request: bool  # the parameter was added for the checks: not passed on to the endpoint
+    add_response: bool
+    is_async: bool
+
+
+def _wrap(g: _Guarded) -> Callable[..., Any]:
+    checks, endpoint, request_name, response_name = g.checks, g.endpoint, g.request_name, g.response_name
+    add_request, add_response, is_async = g.add_request, g.add_response, g.is_async
+
+    if len(checks) == 1:
+        (check,) = checks
 
         async def wrapper(**kwargs: Any) -> Any:
             request: Request = kwargs.pop(request_name) if add_request else kwargs[request_name]
@@ -103,15 +138,41 @@ def guard(check: Check) -> Callable[[_E], _E]:
                 after(result if isinstance(result, Response) else response)
             return result
 
-        # Not functools.wraps: FastAPI follows __wrapped__ when it classifies the callable, and
-        # the wrapper (always a coroutine function) is what it must call.
-        for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
-            setattr(wrapper, attr, getattr(endpoint, attr, None))
-        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        wrapper.__webaccel_guarded__ = endpoint  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+    else:
 
-    return decorator
+        async def wrapper(**kwargs: Any) -> Any:
+            request: Request = kwargs.pop(request_name) if add_request else kwargs[request_name]
+            response: Response = kwargs.pop(response_name) if add_response else kwargs[response_name]
+            afters = None
+            for check in checks:
+                after = await check(request)
+                if after is not None:
+                    if afters is None:
+                        afters = [after]
+                    else:
+                        afters.append(after)
+            if is_async:
+                result = await endpoint(**kwargs)
+            else:
+                result = await run_in_threadpool(endpoint, **kwargs)
+            if afters is not None:
+                target = result if isinstance(result, Response) else response
+                for after in reversed(afters):
+                    after(target)
+            return result
+
+    # Not functools.wraps: FastAPI follows __wrapped__ when it classifies the callable, and
+    # the wrapper (always a coroutine function) is what it must call.
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(wrapper, attr, getattr(endpoint, attr, None))
+    wrapper.__signature__ = g.signature  # type: ignore[attr-defined]
+    wrapper.__webaccel_guarded__ = endpoint  # type: ignore[attr-defined]
+    wrapper.__webaccel_guard__ = g  # type: ignore[attr-defined]
+    _WRAPPER_CODES.add(wrapper.__code__)
+    return wrapper
+
+
+_WRAPPER_CODES: set[Any] = set()  # the code objects of _wrap's wrappers (two at most)
 
 
 def _unused(name: str, taken: set[str]) -> str:

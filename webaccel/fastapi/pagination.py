@@ -134,11 +134,18 @@ def page_params(
     page_check = _IntQuery(page_param, 1, None)
     size_check = _IntQuery(size_param, default_page_size, max_page_size if refuse else None)
 
+    # Answers by query string: a listing's pages are asked for with the same few query strings
+    # again and again. Bounded (the oldest goes first); only valid ones are kept.
+    answers: dict[bytes, PageParams] = {}
+
     def from_request(request: Request) -> PageParams:
         # The dependency's answer without FastAPI's solver: the last value of each parameter
         # (as Starlette's QueryParams.get), FastAPI's exact 422 otherwise.
-        values: dict[str, str] = {}
         raw = request.scope.get("query_string", b"")
+        known = answers.get(raw)
+        if known is not None:
+            return known
+        values: dict[str, str] = {}
         if raw:
             for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
                 if key == page_param or key == size_param:
@@ -148,7 +155,15 @@ def page_params(
         size = size_check(values.get(size_param), errors)
         if errors:
             raise RequestValidationError(errors)
-        return PageParams(page, size, max_page_size, page_param, size_param)
+        params = PageParams(page, size, max_page_size, page_param, size_param)
+        if len(answers) >= _ANSWERS_MAX:
+            # Threads (sync endpoints) may race here; losing the race is harmless.
+            try:
+                answers.pop(next(iter(answers)), None)
+            except (StopIteration, RuntimeError):
+                pass
+        answers[raw] = params
+        return params
 
 
     if max_page_size is None:
@@ -172,6 +187,9 @@ def page_params(
         ],
         PageParams,
     ))
+
+
+_ANSWERS_MAX = 1024  # query strings remembered per page_params(...)
 
 
 class PageParamsDependency(Protocol):
