@@ -156,13 +156,7 @@ def page_params(
         if errors:
             raise RequestValidationError(errors)
         params = PageParams(page, size, max_page_size, page_param, size_param)
-        if len(answers) >= _ANSWERS_MAX:
-            # Threads (sync endpoints) may race here; losing the race is harmless.
-            try:
-                answers.pop(next(iter(answers)), None)
-            except (StopIteration, RuntimeError):
-                pass
-        answers[raw] = params
+        _remember(answers, raw, params, _ANSWERS_MAX)
         return params
 
 
@@ -324,15 +318,20 @@ def _request_url(request: Request) -> str:
     url = _URLS.get(key)
     if url is None:
         url = str(request.url)
-        if len(_URLS) >= _URLS_MAX:
-            # The oldest goes: unique URLs from a client only cycle it. Threads (sync
-            # endpoints) may race here; losing the race is harmless.
-            try:
-                _URLS.pop(next(iter(_URLS)), None)
-            except (StopIteration, RuntimeError):
-                pass
-        _URLS[key] = url
+        _remember(_URLS, key, url, _URLS_MAX)
     return url
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, bound: int) -> None:
+    """``cache[key] = value``, the oldest entry dropped first at ``bound`` entries: values a
+    client makes unique only cycle the cache. Threads (sync endpoints) may race here; losing
+    the race is harmless."""
+    if len(cache) >= bound:
+        try:
+            cache.pop(next(iter(cache)), None)
+        except (StopIteration, RuntimeError):
+            pass
+    cache[key] = value
 
 
 def paginate(
