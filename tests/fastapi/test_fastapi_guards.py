@@ -510,6 +510,25 @@ def test_request_url_is_starlettes(parts: dict[str, Any]) -> None:
     assert len(_URLS) <= 1024
 
 
+def test_long_urls_and_query_strings_are_answered_but_not_kept() -> None:
+    # Both caches are bounded in bytes as well as entries: a client sending long, unique URLs
+    # gets the right answers, and nothing of them stays behind.
+    from webaccel.fastapi import pagination as fp
+
+    page = page_params(default_page_size=20, max_page_size=50, clamp_page_size=False)
+    answers = next(c.cell_contents for c in page.from_request.__closure__  # type: ignore[attr-defined]
+                   if isinstance(c.cell_contents, dict))
+    for n, (path, host) in enumerate([("/items", b"h" * fp._KEY_MAX), ("/" + "p" * fp._KEY_MAX, b"api.example")]):
+        query = f"page={n + 2}&pad=".encode() + b"x" * (fp._KEY_MAX if n == 0 else 10)
+        scope = {"type": "http", "scheme": "http", "server": ("127.0.0.1", 8000), "path": path,
+                 "query_string": query, "headers": [(b"host", host)], "root_path": ""}
+        before = dict(_URLS)
+        assert _request_url(Request(scope)) == str(Request(scope).url)
+        assert dict(_URLS) == before  # path + query + Host over the bound: not kept
+        assert page.from_request(Request(scope)).page == n + 2
+    assert list(answers) == [b"page=3&pad=xxxxxxxxxx"]  # only the short query string was kept
+
+
 def test_repeated_authorization_headers_are_read_as_starlette_reads_them() -> None:
     client = TestClient(auth_app())
     good, bad = f"Bearer {token()}", "Bearer not.a.jwt"

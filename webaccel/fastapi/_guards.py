@@ -123,43 +123,23 @@ def _wrap(g: _Guarded) -> Callable[..., Any]:
     checks, endpoint, request_name, response_name = g.checks, g.endpoint, g.request_name, g.response_name
     add_request, add_response, is_async = g.add_request, g.add_response, g.is_async
 
-    if len(checks) == 1:
-        (check,) = checks
-
-        async def wrapper(**kwargs: Any) -> Any:
-            request: Request = kwargs.pop(request_name) if add_request else kwargs[request_name]
-            response: Response = kwargs.pop(response_name) if add_response else kwargs[response_name]
+    async def wrapper(**kwargs: Any) -> Any:
+        request: Request = kwargs.pop(request_name) if add_request else kwargs[request_name]
+        response: Response = kwargs.pop(response_name) if add_response else kwargs[response_name]
+        afters = []
+        for check in checks:
             after = await check(request)
-            if is_async:
-                result = await endpoint(**kwargs)
-            else:
-                result = await run_in_threadpool(endpoint, **kwargs)
             if after is not None:
-                after(result if isinstance(result, Response) else response)
-            return result
-
-    else:
-
-        async def wrapper(**kwargs: Any) -> Any:
-            request: Request = kwargs.pop(request_name) if add_request else kwargs[request_name]
-            response: Response = kwargs.pop(response_name) if add_response else kwargs[response_name]
-            afters = None
-            for check in checks:
-                after = await check(request)
-                if after is not None:
-                    if afters is None:
-                        afters = [after]
-                    else:
-                        afters.append(after)
-            if is_async:
-                result = await endpoint(**kwargs)
-            else:
-                result = await run_in_threadpool(endpoint, **kwargs)
-            if afters is not None:
-                target = result if isinstance(result, Response) else response
-                for after in reversed(afters):
-                    after(target)
-            return result
+                afters.append(after)
+        if is_async:
+            result = await endpoint(**kwargs)
+        else:
+            result = await run_in_threadpool(endpoint, **kwargs)
+        if afters:
+            target = result if isinstance(result, Response) else response
+            for after in reversed(afters):
+                after(target)
+        return result
 
     # Not functools.wraps: FastAPI follows __wrapped__ when it classifies the callable, and
     # the wrapper (always a coroutine function) is what it must call.
@@ -172,7 +152,7 @@ def _wrap(g: _Guarded) -> Callable[..., Any]:
     return wrapper
 
 
-_WRAPPER_CODES: set[Any] = set()  # the code objects of _wrap's wrappers (two at most)
+_WRAPPER_CODES: set[Any] = set()  # the code object of _wrap's wrapper
 
 
 def _unused(name: str, taken: set[str]) -> str:

@@ -156,7 +156,7 @@ def page_params(
         if errors:
             raise RequestValidationError(errors)
         params = PageParams(page, size, max_page_size, page_param, size_param)
-        _remember(answers, raw, params, _ANSWERS_MAX)
+        _remember(answers, raw, params, _ANSWERS_MAX, len(raw))
         return params
 
 
@@ -300,9 +300,11 @@ def filter_params(filterset: FilterSet) -> Callable[..., Awaitable[FilterSpec]]:
 
 # The request's URL as str(request.url) gives it, for the URLs a page links to. Starlette
 # rebuilds it from the scope for each request (about 4 µs); a listing's URLs repeat, so the
-# string is kept per (scheme, server, path, query, Host) for the last 1,024 of them.
+# string is kept per (scheme, server, path, query, Host) for the last 1,024 of them. Bounded
+# in bytes too: keys longer than _KEY_MAX (path, query and Host together) are not kept.
 _URLS: dict[tuple[Any, ...], str] = {}
 _URLS_MAX = 1024
+_KEY_MAX = 2048
 
 
 def _request_url(request: Request) -> str:
@@ -318,14 +320,18 @@ def _request_url(request: Request) -> str:
     url = _URLS.get(key)
     if url is None:
         url = str(request.url)
-        _remember(_URLS, key, url, _URLS_MAX)
+        size = len(scope["path"]) + len(key[3]) + (len(host) if host is not None else 0)
+        _remember(_URLS, key, url, _URLS_MAX, size)
     return url
 
 
-def _remember(cache: dict[Any, Any], key: Any, value: Any, bound: int) -> None:
+def _remember(cache: dict[Any, Any], key: Any, value: Any, bound: int, key_size: int) -> None:
     """``cache[key] = value``, the oldest entry dropped first at ``bound`` entries: values a
-    client makes unique only cycle the cache. Threads (sync endpoints) may race here; losing
-    the race is harmless."""
+    client makes unique only cycle the cache. A key of more than ``_KEY_MAX`` characters
+    (``key_size``) is not kept, so the cache holds at most ``bound * _KEY_MAX`` of them.
+    Threads (sync endpoints) may race here; losing the race is harmless."""
+    if key_size > _KEY_MAX:
+        return
     if len(cache) >= bound:
         try:
             cache.pop(next(iter(cache)), None)
