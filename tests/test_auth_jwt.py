@@ -703,3 +703,74 @@ def test_hostile_jwks_raise_only_invalid_key_error(jwk: dict[str, Any]) -> None:
 def test_hostile_pem_raises_only_invalid_key_error(pem: bytes) -> None:
     with pytest.raises(InvalidKeyError):
         JWTKey.from_pem(pem)
+
+
+# --- JWTVerifier.decode_bearer: the Authorization header read in Rust -------------------------
+
+_BEARER_VERIFIER = JWTVerifier(SECRET, ["HS256"], audience="api")
+_BEARER_TOKENS = [
+    auth.jwt_encode({"sub": "u1", "aud": "api", "exp": NOW + 600}, SECRET, "HS256"),
+    auth.jwt_encode({"sub": "u1", "aud": "api", "exp": NOW - 600}, SECRET, "HS256"),  # expired
+    auth.jwt_encode({"sub": "u1", "aud": "other", "exp": NOW + 600}, SECRET, "HS256"),
+    auth.jwt_encode({"sub": "u1", "aud": "api"}, b"t" * 64, "HS256"),  # another key
+    "not.a.jwt", "a.b", "x" * 20_000, "",
+]
+_WHITE = ["", " ", "  ", "\t", "\xa0", "\x85", "\x1c", "\x0b", " \t\xa0"]
+_header_value = st.one_of(
+    st.builds(
+        lambda scheme, sep, pre, tok, extra, post: (scheme + sep + pre + tok + extra + post).encode("latin-1"),
+        st.sampled_from(["Bearer", "bearer", "BEARER", "bEaReR", "Basic", "Bearerx", "", "Béarer"]),
+        st.sampled_from([" ", "\t", "", "  "]),
+        st.sampled_from(_WHITE),
+        st.sampled_from(_BEARER_TOKENS),
+        st.sampled_from(["", " x", "é", "\xff", "=", "."]),
+        st.sampled_from(_WHITE),
+    ),
+    st.binary(max_size=30),
+)
+_header_list = st.lists(
+    st.tuples(st.sampled_from([b"authorization", b"host", b"Authorization", b"x-auth"]), _header_value), max_size=4)
+
+
+def _expected_bearer(headers: list[tuple[bytes, bytes]]) -> Any:
+    # What webaccel.fastapi.auth did before decode_bearer: the first header, bearer_token, decode.
+    value = next((v for n, v in headers if n == b"authorization"), None)
+    token = auth.bearer_token(value.decode("latin-1")) if value is not None else None
+    if token is None:
+        return None
+    try:
+        return _BEARER_VERIFIER.decode(token, now=NOW)
+    except InvalidTokenError as e:
+        return (type(e), str(e))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_header_list)
+def test_decode_bearer_reads_the_header_as_bearer_token_and_decode_do(headers: list[tuple[bytes, bytes]]) -> None:
+    try:
+        got: Any = _BEARER_VERIFIER.decode_bearer(headers, now=NOW)
+    except InvalidTokenError as e:
+        got = (type(e), str(e))
+    assert got == _expected_bearer(headers)
+
+
+def test_decode_bearer_examples() -> None:
+    good = _BEARER_TOKENS[0]
+    v = _BEARER_VERIFIER
+    assert v.decode_bearer([(b"authorization", f"Bearer {good}".encode())], now=NOW)["sub"] == "u1"
+    assert v.decode_bearer([(b"authorization", f"bearer \t{good}\xa0".encode("latin-1"))], now=NOW)["sub"] == "u1"
+    assert v.decode_bearer([], now=NOW) is None
+    assert v.decode_bearer([(b"authorization", b"Basic dXNlcjpwYXNz")], now=NOW) is None
+    # The first Authorization header counts, as Starlette's request.headers.get reads it.
+    assert v.decode_bearer([(b"authorization", b"Basic x"), (b"authorization", f"Bearer {good}".encode())]) is None
+    with pytest.raises(ExpiredSignatureError):
+        v.decode_bearer([(b"authorization", f"Bearer {_BEARER_TOKENS[1]}".encode())], now=NOW)
+    with pytest.raises(DecodeError):
+        v.decode_bearer([(b"authorization", f"Bearer {good}é".encode("latin-1"))], now=NOW)
+    # Any iterable of pairs, and values that are not bytes but decode as Latin-1 all the same.
+    assert v.decode_bearer(iter([(b"authorization", bytearray(f"Bearer {good}".encode()))]), now=NOW)["sub"] == "u1"
+    assert v.decode_bearer(((b"authorization", f"Bearer {good}".encode()),), now=NOW)["sub"] == "u1"
+    with pytest.raises(ValueError):
+        v.decode_bearer([(b"authorization",)])
+    with pytest.raises(AttributeError):
+        v.decode_bearer([(b"authorization", 42)])

@@ -36,7 +36,7 @@ from webaccel.auth import jwt_encode
 from webaccel.cache import Cache
 from webaccel.errors import VerificationError
 from webaccel.fastapi import FormBody, JSONBody, JSONResponse
-from webaccel.fastapi.auth import JWTBearer
+from webaccel.fastapi.auth import JWTBearer, jwt_subject
 from webaccel.fastapi.cache import CacheRoute, cache_response
 from webaccel.fastapi.pagination import page_params, paginate
 from webaccel.fastapi.ratelimit import RateLimit
@@ -60,16 +60,12 @@ _page = page_params(default_page_size=data.PAGE_SIZE_DEFAULT, max_page_size=data
                     clamp_page_size=False)
 
 
-def _user(request: Request) -> str:
-    # JWTBearer (a dependency listed before the limit) left the verified claims here.
-    return str(request.state.jwt_claims["sub"])
-
-
 def create_app(rate_limit: str = data.RATE_LIMIT) -> FastAPI:
     """A new app with its own limiter, cache and store (``rate_limit`` is per user)."""
     app = FastAPI(title="e2e webaccel FastAPI", default_response_class=JSONResponse)
     app.router.route_class = CacheRoute
-    per_user = RateLimit(rate_limit, key=_user, algorithm="fixed_window", headers=False)
+    # Keyed on the verified token's subject (JWTBearer, checked first, leaves the claims).
+    per_user = RateLimit(rate_limit, key=jwt_subject, algorithm="fixed_window", headers=False)
     detail_cache = Cache(max_items=1024)
     store: list[dict[str, Any]] = []
 

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from webaccel import auth
+from webaccel.fastapi import JSONResponse
 from webaccel.fastapi._guards import guard
 from webaccel.fastapi.auth import JWTBearer
 from webaccel.fastapi.pagination import _URLS, _request_url, page_params, paginate
@@ -538,3 +539,223 @@ def test_repeated_authorization_headers_are_read_as_starlette_reads_them() -> No
         fast = client.get("/fast/me", headers=headers)
         assert (fast.status_code, fast.json()) == (dep.status_code, dep.json())
         assert fast.status_code == (200 if first == good else 401)
+
+
+# --- plain-function checks, jwt_claims / jwt_subject, the in-memory limit without coroutines ----
+
+
+def test_a_plain_function_check_runs_like_an_async_one() -> None:
+    log: list[str] = []
+
+    def plain(request: Request) -> Any:
+        log.append("plain")
+
+        def after(response: Response) -> None:
+            response.headers["x-plain"] = "1"
+
+        return after
+
+    def plain_returning_awaitable(request: Request) -> Any:
+        # A plain function may still hand back something to await (here, a coroutine).
+        return _recording_check("awaited", log)(request)
+
+    app = FastAPI()
+
+    @app.get("/x")
+    @guard(plain)
+    @guard(plain_returning_awaitable)
+    async def x() -> dict[str, bool]:
+        log.append("endpoint")
+        return {"ok": True}
+
+    r = TestClient(app).get("/x")
+    assert r.status_code == 200 and r.headers["x-plain"] == "1" and r.headers["x-order"] == "awaited"
+    assert log == ["plain", "check awaited", "endpoint", "after awaited"]
+
+
+def test_jwt_claims_and_subject_read_what_the_bearer_check_left() -> None:
+    from webaccel.fastapi.auth import jwt_claims, jwt_subject
+
+    app = FastAPI()
+    b = bearer()
+    seen: list[Any] = []
+
+    @app.middleware("http")
+    async def touch_state(request: Request, call_next: Any) -> Any:
+        # A middleware that made the scope's state first: the claims still land beside its value.
+        request.state.seen_by_middleware = True
+        return await call_next(request)
+
+    @app.get("/fast")
+    @b.require
+    async def fast(request: Request) -> dict[str, Any]:
+        seen.append((jwt_claims(request), request.state.jwt_claims, request.state.seen_by_middleware))
+        return {"sub": jwt_subject(request)}
+
+    @app.get("/dep")
+    async def dep(request: Request, claims: Annotated[dict[str, Any], Depends(b)]) -> dict[str, Any]:
+        _ = request.state  # a State made before the dependency ran
+        seen.append((jwt_claims(request), request.state.jwt_claims, claims))
+        return {"sub": jwt_subject(request)}
+
+    @app.get("/anonymous")
+    async def anonymous(request: Request) -> dict[str, Any]:
+        assert jwt_claims(request) is None
+        return {"sub": jwt_subject(request)}
+
+    client = TestClient(app)
+    headers = {"Authorization": f"Bearer {token(sub='alice')}"}
+    assert client.get("/fast", headers=headers).json() == {"sub": "alice"}
+    claims, via_state, flag = seen.pop()
+    assert claims is via_state and claims["sub"] == "alice" and flag is True
+    assert client.get("/dep", headers=headers).json() == {"sub": "alice"}
+    claims, via_state, from_dep = seen.pop()
+    assert claims is via_state is from_dep
+    with pytest.raises(LookupError, match="no verified JWT claims"):
+        client.get("/anonymous")
+
+
+def test_jwt_subject_refuses_claims_without_a_subject_and_stringifies_others() -> None:
+    from webaccel.fastapi.auth import jwt_subject
+
+    def request_with(claims: dict[str, Any]) -> Request:
+        return Request({"type": "http", "headers": [], "state": {"jwt_claims": claims}})
+
+    assert jwt_subject(request_with({"sub": 42})) == "42"
+    with pytest.raises(LookupError, match="no \"sub\" claim"):
+        jwt_subject(request_with({"aud": "api"}))
+
+
+def test_per_user_limit_keyed_on_jwt_subject() -> None:
+    from webaccel.fastapi.auth import jwt_subject
+
+    clock = Clock()
+    app = FastAPI()
+    b = bearer()
+    per_user = RateLimit("2/minute", key=jwt_subject, clock=clock, headers=False)
+
+    @app.get("/items")
+    @b.require
+    @per_user.limit
+    async def items(request: Request) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @app.get("/unguarded")
+    @per_user.limit
+    async def unguarded() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    client = TestClient(app)
+    alice = {"Authorization": f"Bearer {token(sub='alice')}"}
+    bob = {"Authorization": f"Bearer {token(sub='bob')}"}
+    assert [client.get("/items", headers=alice).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/items", headers=bob).status_code == 200
+    # A limit keyed on a user it cannot find fails loudly rather than letting requests through.
+    with pytest.raises(LookupError):
+        client.get("/unguarded", headers=alice)
+
+
+@pytest.mark.parametrize("kind", ["async function", "plain function returning a coroutine", "int", "none"])
+def test_limit_with_any_kind_of_key_answers_as_the_dependency(kind: str) -> None:
+    async def async_key(request: Request) -> str | None:
+        return request.headers.get("x-user")
+
+    keys: dict[str, Any] = {
+        "async function": async_key,
+        "plain function returning a coroutine": lambda r: async_key(r),
+        "int": lambda r: len(r.headers.get("x-user", "")),
+        "none": lambda r: None,
+    }
+    clock = Clock()
+    app = FastAPI()
+    dep_limit = RateLimit("2/minute", key=keys[kind], clock=clock, legacy_headers=True)
+    fast_limit = RateLimit("2/minute", key=keys[kind], clock=clock, legacy_headers=True)
+
+    @app.get("/dep", dependencies=[Depends(dep_limit)])
+    async def dep() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @app.get("/fast")
+    @fast_limit.limit
+    async def fast() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    client = TestClient(app)
+    for user in ("u", "u", "u", "vv", "vv", "vv"):
+        d = client.get("/dep", headers={"x-user": user})
+        f = client.get("/fast", headers={"x-user": user})
+        assert (f.status_code, f.json()) == (d.status_code, d.json())
+        for name in ("ratelimit", "ratelimit-policy", "retry-after", "x-ratelimit-limit", "x-ratelimit-remaining"):
+            assert f.headers.get(name) == d.headers.get(name), name
+    assert len(fast_limit.limiter) == {"none": 0, "int": 2}.get(kind, 2)
+
+
+# --- paginate's prepared responses ------------------------------------------------------------
+
+
+class _PlainJSON(JSONResponse):
+    """A subclass: paginate builds it through the constructor, the general path."""
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    page=st.integers(min_value=1, max_value=8),
+    size=st.integers(min_value=1, max_value=30),
+    total=st.integers(min_value=0, max_value=120),
+    orphans=st.integers(min_value=0, max_value=5),
+    query=st.sampled_from(["", "q=caf%C3%A9", "page=9&x=1", "page_size=3&page_size=4"]),
+    given_total=st.booleans(),
+)
+def test_paginate_prepared_response_is_the_constructed_one(
+    page: int, size: int, total: int, orphans: int, query: str, given_total: bool
+) -> None:
+    from fastapi import HTTPException
+
+    from webaccel.fastapi.pagination import PageParams
+
+    items = [{"id": i, "price": i / 10} for i in range(total)]
+    scope = {"type": "http", "scheme": "https", "server": ("api.example", 443), "path": "/items",
+             "query_string": query.encode(), "headers": [(b"host", b"api.example")], "root_path": ""}
+    params = PageParams(page, size, 25)
+
+    def build(cls: type[Response]) -> Any:
+        try:
+            if given_total:
+                start = (page - 1) * min(size, 25)
+                return paginate(Request(scope), items[start:start + min(size, 25)], params, total_items=total,
+                                orphans=orphans, response_class=cls)
+            return paginate(Request(scope), items, params, orphans=orphans, response_class=cls)
+        except HTTPException as e:
+            return (e.status_code, e.detail)
+
+    fast, general = build(JSONResponse), build(_PlainJSON)
+    if isinstance(general, tuple):
+        assert fast == general
+        return
+    assert type(fast) is JSONResponse
+    assert {**vars(fast)} == {**vars(general)}
+    assert build(JSONResponse).body == fast.body  # and again, from the kept plan
+
+
+def test_rendered_json_response_has_the_constructors_attributes() -> None:
+    body = {"a": [1, "é"], "b": None}
+    made = JSONResponse(body, headers={"Link": "<https://x/?page=2>; rel=\"next\""})
+    rendered = JSONResponse._rendered(made.body, [(b"link", b"<https://x/?page=2>; rel=\"next\"")])
+    assert vars(rendered) == vars(made)
+
+
+def test_page_plans_are_bounded_and_long_urls_are_not_kept() -> None:
+    from webaccel.fastapi import pagination as fp
+    from webaccel.fastapi.pagination import PageParams
+
+    items = list(range(100))
+    for n in range(fp._URLS_MAX + 50):
+        scope = {"type": "http", "scheme": "http", "server": ("h", 80), "path": "/items",
+                 "query_string": f"n={n}".encode(), "headers": [], "root_path": ""}
+        paginate(Request(scope), items, PageParams(1, 10, 100))
+    assert len(fp._PLANS) <= fp._URLS_MAX
+    long_scope = {"type": "http", "scheme": "http", "server": ("h", 80), "path": "/" + "p" * fp._KEY_MAX,
+                  "query_string": b"", "headers": [], "root_path": ""}
+    before = dict(fp._PLANS)
+    r = paginate(Request(long_scope), items, PageParams(2, 10, 100))
+    assert b'"page":2' in r.body and dict(fp._PLANS) == before

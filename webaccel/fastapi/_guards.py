@@ -9,7 +9,9 @@ answers (401/403/429 and their headers, raised as ``HTTPException``), straight f
 endpoint's own call.
 
 :func:`guard` builds them: it wraps an endpoint (``async def`` or ``def``) so that
-``check(request)`` runs first. The wrapper's signature is the endpoint's plus, when missing, a
+``check(request)`` runs first. A check is an ``async def``, or a plain ``def`` when it has
+nothing to wait for (it then costs no coroutine; such a check may still return an awaitable, which
+is awaited). The wrapper's signature is the endpoint's plus, when missing, a
 ``Request`` and a ``Response`` parameter (FastAPI fills both for free, with no solver work), so
 the endpoint keeps every parameter and dependency it declares. A ``def`` endpoint still runs in
 FastAPI's thread pool; the check runs on the event loop before it.
@@ -19,7 +21,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple, TypeVar, get_args, get_origin
+from types import CoroutineType
+from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -29,9 +32,9 @@ __all__ = ["guard", "Check", "AfterResponse"]
 AfterResponse = Callable[[Response], None]
 """What a check may return: a function applied to the response (to add headers, say)."""
 
-Check = Callable[[Request], Awaitable[AfterResponse | None]]
-"""``check(request)``: raises ``HTTPException`` to refuse, returns None or an
-:data:`AfterResponse` to admit."""
+Check = Callable[[Request], Union[Awaitable[Union[AfterResponse, None]], AfterResponse, None]]
+"""``check(request)``: raises ``HTTPException`` to refuse, returns (or, as an awaitable,
+yields) None or an :data:`AfterResponse` to admit."""
 
 _E = TypeVar("_E", bound=Callable[..., Any])
 
@@ -128,9 +131,12 @@ def _wrap(g: _Guarded) -> Callable[..., Any]:
         response: Response = kwargs.pop(response_name) if add_response else kwargs[response_name]
         afters = []
         for check in checks:
-            after = await check(request)
+            after = check(request)
             if after is not None:
-                afters.append(after)
+                if type(after) is CoroutineType or (not callable(after) and inspect.isawaitable(after)):
+                    after = await after
+                if after is not None:
+                    afters.append(after)
         if is_async:
             result = await endpoint(**kwargs)
         else:

@@ -9,7 +9,7 @@ missing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar, overload
 
@@ -31,7 +31,7 @@ from webaccel.fastapi._guards import guard
 
 _E = TypeVar("_E", bound=Callable[..., Any])
 
-__all__ = ["JWTBearer", "claim_scopes", "claim_roles", "bearer_challenge"]
+__all__ = ["JWTBearer", "jwt_claims", "jwt_subject", "claim_scopes", "claim_roles", "bearer_challenge"]
 
 
 def _authorization(request: Request) -> str | None:
@@ -41,6 +41,34 @@ def _authorization(request: Request) -> str | None:
         if name == b"authorization":
             return value.decode("latin-1")  # type: ignore[no-any-return]
     return None
+
+
+def jwt_claims(request: Request) -> dict[str, Any] | None:
+    """The claims :class:`JWTBearer` verified for this request (``request.state.jwt_claims``),
+    or None when it verified none. Read from the scope's state dict: cheaper than
+    ``request.state``, whose every read of a stored name misses the attribute lookup first."""
+    state = request.__dict__.get("_state")
+    if state is not None:
+        return getattr(state, "jwt_claims", None)
+    return request.scope.get("state", {}).get("jwt_claims")
+
+
+def jwt_subject(request: Request) -> str:
+    """The verified token's ``sub`` claim, as a string: the key of a per-user limit placed under
+    the bearer check (``RateLimit("100/minute", key=jwt_subject)`` under ``@auth.require``, or
+    listed after ``Depends(auth)``).
+
+    Raises ``LookupError`` when the request carries no verified claims, or claims without
+    ``sub``: a limit keyed on a user it cannot find must not let the request through unlimited
+    (with ``auto_error=False``, write a key function that decides what anonymous requests count
+    under, the client IP say)."""
+    claims = jwt_claims(request)
+    if claims is None:
+        raise LookupError("no verified JWT claims on this request: check the bearer token before keying on its subject")
+    sub = claims.get("sub")
+    if sub is None:
+        raise LookupError("the verified JWT has no \"sub\" claim (JWTBearer(options={\"require\": [\"sub\"]}) refuses such tokens)")
+    return sub if type(sub) is str else str(sub)
 
 
 class JWTBearer(HTTPBearer):
@@ -119,18 +147,40 @@ class JWTBearer(HTTPBearer):
         """What the dependency does, callable directly: the verified claims (also left on
         ``request.state.jwt_claims``), or ``HTTPException`` 401/403 (``None`` without a token
         when ``auto_error`` is false). ``scopes`` are required on top of the constructor's."""
-        token = bearer_token(_authorization(request))
-        if token is None:
-            if self.auto_error:
-                raise self._unauthorized()
-            return None
-        try:
-            if isinstance(self.verifier, JWKSVerifier):
+        if isinstance(self.verifier, JWKSVerifier):
+            token = bearer_token(_authorization(request))
+            if token is None:
+                return self._no_token()
+            try:
                 claims = await self.verifier.decode(token)
+            except InvalidTokenError as e:
+                raise self._unauthorized(error="invalid_token", error_description=error_description(e)) from None
+            return self._admit(request, claims, scopes)
+        return self._authenticate_now(request, scopes)
+
+    def _authenticate_now(self, request: Request, scopes: Iterable[str]) -> dict[str, Any] | None:
+        # authenticate() with a verifier that needs no I/O: no coroutine to create and await.
+        # The Rust verifier finds and reads the Authorization header itself, as
+        # bearer_token(_authorization(request)) does.
+        verifier = self.verifier
+        try:
+            if isinstance(verifier, JWTVerifier):
+                claims = verifier.decode_bearer(request.scope["headers"])
             else:
-                claims = self.verifier.decode(token)
+                token = bearer_token(_authorization(request))
+                claims = None if token is None else verifier.decode(token)
         except InvalidTokenError as e:
             raise self._unauthorized(error="invalid_token", error_description=error_description(e)) from None
+        if claims is None:
+            return self._no_token()
+        return self._admit(request, claims, scopes)
+
+    def _no_token(self) -> None:
+        if self.auto_error:
+            raise self._unauthorized()
+        return None
+
+    def _admit(self, request: Request, claims: dict[str, Any], scopes: Iterable[str]) -> dict[str, Any]:
         wanted = self.scopes.union(scopes) if scopes else self.scopes
         if wanted and not wanted <= claim_scopes(claims, self.scope_claim):
             raise HTTPException(
@@ -144,8 +194,14 @@ class JWTBearer(HTTPBearer):
                 detail="Insufficient role",
                 headers={"WWW-Authenticate": bearer_challenge(self.realm, error="insufficient_scope")},
             )
-        # Later dependencies (a per-user rate limit's key function, say) read them here.
-        request.state.jwt_claims = claims
+        # Later dependencies (a per-user rate limit's key function, say) read them as
+        # request.state.jwt_claims. Written into the scope's state dict, which request.state
+        # wraps, unless this Request already made its State.
+        state = request.__dict__.get("_state")
+        if state is not None:
+            state.jwt_claims = claims
+        else:
+            request.scope.setdefault("state", {})["jwt_claims"] = claims
         return claims
 
     @overload
@@ -170,12 +226,18 @@ class JWTBearer(HTTPBearer):
         ``jwt_claims``."""
         wanted = frozenset(scopes)
 
-        async def check(request: Request) -> None:
-            await self.authenticate(request, wanted)
+        def check(request: Request) -> Awaitable[None] | None:
+            # A JWKS verifier may fetch keys: its check is awaited; a static key's is not.
+            if isinstance(self.verifier, JWKSVerifier):
+                return self._check_async(request, wanted)
+            self._authenticate_now(request, wanted)
             return None
 
         decorator = guard(check)
         return decorator(endpoint) if endpoint is not None else decorator
+
+    async def _check_async(self, request: Request, scopes: Iterable[str]) -> None:
+        await self.authenticate(request, scopes)
 
     @property
     def openapi_extra(self) -> dict[str, Any]:

@@ -26,13 +26,14 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Annotated, Any, Protocol, cast
+from typing import Annotated, Any, NamedTuple, Protocol, cast
 
 from fastapi import HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field, TypeAdapter, ValidationError
 from fastapi.responses import Response
 
+from webaccel import json as _json
 from webaccel.errors import EmptyPage, PaginationError
 from webaccel.http import parse_qsl
 from webaccel.fastapi.responses import JSONResponse
@@ -361,15 +362,51 @@ def paginate(
     if total_items is None:
         listing: Sequence[Any] = spec.apply(items) if spec is not None else (
             items if isinstance(items, Sequence) else list(items))
-        p = params.paginator(len(listing), orphans=orphans)
-        page_items: Any = p.slice(listing)
+        total = len(listing)
     else:
-        p = params.paginator(total_items, orphans=orphans)
-        page_items = items
+        total = total_items
     url = _request_url(request)
-    body = envelope(page_items, p, url=url, page_param=params.page_param, size_param=params.size_param)
+    plan = _page_plan(url, params, total, orphans)
+    if total_items is None:
+        page_items: Any = listing[plan.start:plan.stop]
+        if type(page_items) is not list:
+            page_items = list(page_items)
+    else:
+        page_items = list(items)
+    body = {"items": page_items, **plan.fields}
+    if response_class is JSONResponse:
+        return JSONResponse._rendered(_json.dumps(body), [(b"link", plan.link)])
+    return response_class(body, headers={"Link": plan.link.decode("latin-1")})
+
+
+class _PagePlan(NamedTuple):
+    """What a page's response needs besides its items: the slice of the listing, the envelope's
+    other fields (in order) and the encoded ``Link`` header."""
+
+    start: int
+    stop: int
+    fields: dict[str, Any]
+    link: bytes
+
+
+# Plans by (URL, page parameters, total, orphans): a listing's first pages are asked for again
+# and again. Bounded like _URLS (the URL is the key's only long part).
+_PLANS: dict[tuple[Any, ...], _PagePlan] = {}
+
+
+def _page_plan(url: str, params: PageParams, total: int, orphans: int) -> _PagePlan:
+    key = (url, params.page, params.page_size, params.max_page_size, params.page_param, params.size_param,
+           total, orphans)
+    plan = _PLANS.get(key)
+    if plan is not None:
+        return plan
+    p = params.paginator(total, orphans=orphans)  # 404 / 400: nothing kept
+    fields = envelope((), p, url=url, page_param=params.page_param, size_param=params.size_param)
+    del fields["items"]
     link = link_header(url, p, page_param=params.page_param, size_param=params.size_param)
-    return response_class(body, headers={"Link": link})
+    plan = _PagePlan(p.offset, p.offset + p.limit, fields, link.encode("latin-1"))
+    _remember(_PLANS, key, plan, _URLS_MAX, len(url))
+    return plan
 
 
 def cursor_response(

@@ -141,13 +141,16 @@ class RateLimit:
         if key is None:
             return None, {}
         result = await self.limiter.ahit(key, self.cost)
-        if not (self.headers or self.legacy_headers):
-            if result.allowed:
-                return result, {}
+        return result, self._decide(result)
+
+    def _decide(self, result: RateLimitResult) -> dict[str, str]:
+        # The headers for an admitted hit; HTTPException 429 (with its headers) for a refused one.
+        if result.allowed and not (self.headers or self.legacy_headers):
+            return {}
         headers = self.limiter.headers(result, draft=self.headers, legacy=self.legacy_headers)
         if not result.allowed:
             raise HTTPException(status_code=429, detail="Too Many Requests", headers=headers)
-        return result, headers
+        return headers
 
     def limit(self, endpoint: _E) -> _E:
         """The dependency as an endpoint decorator, for hot routes: the same 429 answers and
@@ -161,19 +164,51 @@ class RateLimit:
             @per_user.limit
             async def items(request: Request) -> Response: ...
         """
+        if self._key.is_async or not self.limiter._inline:
+            # A key or a storage to wait for (Redis runs in the loop's executor).
+            async def check(request: Request) -> AfterResponse | None:
+                _result, headers = await self.check(request)
+                return self._after(headers)
 
-        async def check(request: Request) -> AfterResponse | None:
-            _result, headers = await self.check(request)
-            if not headers:
+            return guard(check)(endpoint)
+
+        # In memory with a plain key function: the same steps as check(), with no coroutine.
+        key_of, hit = self._key.func, self.limiter.hit
+        client_ip = self._key.ip
+
+        def check_now(request: Request) -> AfterResponse | Awaitable[AfterResponse | None] | None:
+            if key_of is None:
+                key = client_ip(request.scope)
+            else:
+                key = key_of(request)
+                if type(key) is not str and key is not None:
+                    if inspect.isawaitable(key):  # a plain function that returned one
+                        return self._check_awaiting(key)
+                    if not isinstance(key, str):
+                        key = str(key)
+            if key is None:
                 return None
+            return self._after(self._decide(hit(key, self.cost)))
 
-            def add_headers(response: Response) -> None:
-                for name, value in headers.items():
-                    response.headers[name] = value
+        return guard(check_now)(endpoint)
 
-            return add_headers
+    async def _check_awaiting(self, key: Awaitable[Any]) -> AfterResponse | None:
+        value = await key
+        if value is None:
+            return None
+        result = await self.limiter.ahit(value if isinstance(value, str) else str(value), self.cost)
+        return self._after(self._decide(result))
 
-        return guard(check)(endpoint)
+    @staticmethod
+    def _after(headers: dict[str, str]) -> AfterResponse | None:
+        if not headers:
+            return None
+
+        def add_headers(response: Response) -> None:
+            for name, value in headers.items():
+                response.headers[name] = value
+
+        return add_headers
 
 
 class RateLimitMiddleware:

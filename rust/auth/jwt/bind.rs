@@ -799,7 +799,17 @@ fn decode_token<'py>(
     now: Option<f64>,
     out: Output,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let tok = token_bytes(token_obj)?;
+    decode_token_bytes(py, token_bytes(token_obj)?, keys, p, now, out)
+}
+
+fn decode_token_bytes<'py>(
+    py: Python<'py>,
+    tok: &[u8],
+    keys: Option<&Keys>,
+    p: &Policy,
+    now: Option<f64>,
+    out: Output,
+) -> PyResult<Bound<'py, PyAny>> {
     let seg = token::split(tok, p.max_size).py_err(py)?;
     let header = read_header(py, seg.header, p)?;
     let sig = token::b64decode(seg.signature, "crypto").py_err(py)?;
@@ -974,6 +984,29 @@ impl PyVerifier {
         guard(py, || decode_token(py, token, Some(&self.current_keys()), &self.policy, now, Output::Claims))
     }
 
+    /// `decode` of the token in the first `authorization` header of ASGI `headers` (an iterable
+    /// of `(name, value)` byte pairs), read as `webaccel.auth.bearer_token` reads the header;
+    /// None when there is no such header or it holds no `Bearer <token>` credentials.
+    #[pyo3(signature = (headers, /, *, now = None))]
+    fn decode_bearer<'py>(&self, py: Python<'py>, headers: &Bound<'py, PyAny>, now: Option<f64>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        guard(py, || {
+            let Some(value) = authorization_value(headers)? else {
+                return Ok(None);
+            };
+            let Some(tok) = bearer_credentials(&value) else {
+                return Ok(None);
+            };
+            let keys = self.current_keys();
+            if tok.is_ascii() {
+                decode_token_bytes(py, tok, Some(&keys), &self.policy, now, Output::Claims).map(Some)
+            } else {
+                // The header is Latin-1; the str path sees these characters as UTF-8.
+                let utf8: String = tok.iter().map(|&b| char::from(b)).collect();
+                decode_token_bytes(py, utf8.as_bytes(), Some(&keys), &self.policy, now, Output::Claims).map(Some)
+            }
+        })
+    }
+
     /// Verify `token` and return `{"header": ..., "payload": ..., "signature": ...}`.
     #[pyo3(signature = (token, /, *, now = None))]
     fn decode_complete<'py>(&self, py: Python<'py>, token: &Bound<'py, PyAny>, now: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
@@ -1000,6 +1033,63 @@ impl PyVerifier {
     fn algorithms(&self) -> Vec<&'static str> {
         self.policy.allowed.names()
     }
+}
+
+/// The value of the first `authorization` header of ASGI `headers`, as bytes (as
+/// `for name, value in headers: if name == b"authorization"` finds it).
+fn authorization_value(headers: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    let py = headers.py();
+    let check = |item: Bound<'_, PyAny>| -> PyResult<Option<Vec<u8>>> {
+        let (name, value) = match item.cast::<pyo3::types::PyTuple>() {
+            Ok(t) if t.len() == 2 => (t.get_item(0)?, t.get_item(1)?),
+            _ => item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?,
+        };
+        let matches = match name.cast::<PyBytes>() {
+            Ok(b) => b.as_bytes() == b"authorization",
+            Err(_) => name.eq(PyBytes::new(py, b"authorization"))?,
+        };
+        if !matches {
+            return Ok(None);
+        }
+        Ok(Some(match value.cast::<PyBytes>() {
+            Ok(b) => b.as_bytes().to_vec(),
+            // What `value.decode("latin-1")` reads from anything else that has it.
+            Err(_) => value.call_method1("decode", ("latin-1",))?.call_method1("encode", ("latin-1",))?.extract::<Vec<u8>>()?,
+        }))
+    };
+    if let Ok(list) = headers.cast::<PyList>() {
+        for item in list.iter() {
+            if let Some(v) = check(item)? {
+                return Ok(Some(v));
+            }
+        }
+        return Ok(None);
+    }
+    for item in headers.try_iter()? {
+        if let Some(v) = check(item?)? {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+/// Python's `str.isspace` over Latin-1 code points.
+fn latin1_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' | 0x85 | 0xa0)
+}
+
+/// `webaccel.auth.bearer_token` on a Latin-1 header value: the token of `Bearer <token>`
+/// (scheme case-insensitive, the token stripped of whitespace and holding no space).
+fn bearer_credentials(value: &[u8]) -> Option<&[u8]> {
+    let space = value.iter().position(|&b| b == b' ')?;
+    let (scheme, rest) = (&value[..space], &value[space + 1..]);
+    let start = rest.iter().position(|&b| !latin1_space(b))?;
+    let end = rest.iter().rposition(|&b| !latin1_space(b))? + 1;
+    let token = &rest[start..end];
+    if !scheme.eq_ignore_ascii_case(b"bearer") || token.contains(&b' ') {
+        return None;
+    }
+    Some(token)
 }
 
 impl PyVerifier {
@@ -1146,4 +1236,24 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(auth_jws_encode, m)?)?;
     m.add_function(wrap_pyfunction!(auth_jwt_unverified_header, m)?)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_credentials;
+
+    #[test]
+    fn bearer_credentials_reads_as_bearer_token_does() {
+        assert_eq!(bearer_credentials(b"Bearer abc.def.ghi"), Some(&b"abc.def.ghi"[..]));
+        assert_eq!(bearer_credentials(b"bEaReR   tok \t"), Some(&b"tok"[..]));
+        assert_eq!(bearer_credentials(b"Bearer \xa0tok\x85"), Some(&b"tok"[..]));
+        assert_eq!(bearer_credentials(b"Bearer"), None);
+        assert_eq!(bearer_credentials(b"Bearer "), None);
+        assert_eq!(bearer_credentials(b"Bearer \t \xa0"), None);
+        assert_eq!(bearer_credentials(b"Bearer a b"), None);
+        assert_eq!(bearer_credentials(b"Basic abc"), None);
+        assert_eq!(bearer_credentials(b" Bearer abc"), None);
+        assert_eq!(bearer_credentials(b""), None);
+        assert_eq!(bearer_credentials(b"Bearer\tabc"), None);
+    }
 }
