@@ -29,7 +29,7 @@ from e2e import data
 from webaccel.auth import jwt_encode
 from webaccel.errors import VerificationError
 from webaccel.flask import WebAccel
-from webaccel.flask.auth import jwt_required
+from webaccel.flask.auth import jwt_required, jwt_subject
 from webaccel.flask.cache import cached
 from webaccel.flask.pagination import paginate
 from webaccel.flask.ratelimit import limit
@@ -42,10 +42,6 @@ CEILING = {
     "page_size": data.PAGE_SIZE_DEFAULT, "total_items": len(data.ITEMS), "total_pages": 1,
     "next": None, "prev": None,
 }
-
-
-def _user() -> str:
-    return str(g.jwt_claims["sub"])
 
 
 def create_app(rate_limit: str = data.RATE_LIMIT) -> Flask:
@@ -95,7 +91,7 @@ def create_app(rate_limit: str = data.RATE_LIMIT) -> Flask:
 
     @app.get("/items")
     @jwt_required
-    @limit(rate_limit, key=_user, algorithm="fixed_window")
+    @limit(rate_limit, key=jwt_subject, algorithm="fixed_window")  # per verified token subject
     def list_items() -> t.Any:
         return paginate(data.ITEMS, page_size=data.PAGE_SIZE_DEFAULT, max_page_size=data.PAGE_SIZE_MAX,
                         clamp_page_size=False)

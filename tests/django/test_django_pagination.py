@@ -290,3 +290,18 @@ def test_the_url_cache_is_bounded(client: Client) -> None:
     for i in range(pagination._URLS_MAX + 20):
         assert client.get(f"/pagination/plain?page=2&n={i}").status_code == 200
         assert len(pagination._URLS) <= pagination._URLS_MAX
+
+
+def test_the_page_plans_are_bounded_and_emptied_by_a_setting_change(client: Client) -> None:
+    from webaccel.django import pagination
+
+    pagination._PLANS.clear()
+    long_query = "x=" + "a" * 3000 + "&page=2"
+    data = echo(client, "/pagination/echo?" + long_query)
+    assert data["fast"] == data["reference"]
+    assert all(len(key[1]) < 3000 for key in pagination._PLANS)  # served, not kept
+    for i in range(pagination._URLS_MAX + 20):
+        assert client.get(f"/pagination/plain?page=2&n={i}").status_code == 200
+        assert 0 < len(pagination._PLANS) <= pagination._URLS_MAX
+    with override_settings(DEFAULT_CHARSET="utf-8"):
+        assert not pagination._PLANS and not pagination._URLS

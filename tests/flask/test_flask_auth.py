@@ -150,3 +150,41 @@ def test_without_the_extension_config_is_read_lazily() -> None:
         return {"sub": g.jwt_claims["sub"]}
 
     assert call(app, "/x", auth.jwt_encode({"sub": "lazy"}, SECRET)).json == {"sub": "lazy"}
+
+
+def test_jwt_subject_keys_a_per_user_limit_and_refuses_requests_without_a_user() -> None:
+    from webaccel.flask.auth import jwt_subject
+    from webaccel.flask.ratelimit import limit
+
+    app = make_app()
+
+    @app.get("/limited")
+    @jwt_required
+    @limit("2/minute", key=jwt_subject)
+    def limited() -> Any:
+        return {"sub": jwt_subject()}
+
+    @app.get("/anonymous")
+    @jwt_optional
+    @limit("2/minute", key=jwt_subject)
+    def anonymous() -> Any:
+        return {"ok": True}
+
+    @app.get("/numeric")
+    @jwt_required
+    def numeric() -> Any:
+        return {"sub": jwt_subject()}
+
+    client = app.test_client()
+    alice = {"Authorization": f"Bearer {token(sub='alice')}"}
+    assert [client.get("/limited", headers=alice).status_code for _ in range(3)] == [200, 200, 429]
+    bob = client.get("/limited", headers={"Authorization": f"Bearer {token(sub='bob')}"})
+    assert bob.get_json() == {"sub": "bob"}
+    # (a non-string "sub" never gets here: the verifier refuses it, as PyJWT does)
+    assert client.get("/numeric", headers={"Authorization": f"Bearer {token(sub=7)}"}).status_code == 401
+    app.testing = True  # the LookupError reaches the test, not a 500 page
+    with pytest.raises(LookupError, match="no verified JWT claims"):
+        client.get("/anonymous")
+    no_sub = auth.jwt_encode({"aud": "api", "iss": "issuer", "exp": int(time.time()) + 600}, SECRET, "HS256")
+    with pytest.raises(LookupError, match="no \"sub\" claim"):
+        client.get("/numeric", headers={"Authorization": f"Bearer {no_sub}"})

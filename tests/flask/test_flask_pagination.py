@@ -117,6 +117,7 @@ def echo_app(engine: bool) -> Flask:
     from flask import request
     from werkzeug.exceptions import HTTPException
 
+    from webaccel.flask import pagination
     from webaccel.flask.pagination import _request_uri
 
     app = Flask(__name__)
@@ -136,6 +137,7 @@ def echo_app(engine: bool) -> Flask:
         fast = run()
         built = "args" in request.__dict__
         request.args  # noqa: B018  (built now: get_page reads it from here on)
+        pagination._PLANS.clear()  # the reference is worked out afresh, from request.args
         reference = run()
         r = request
         safe = "!$&'()*+,/:;=@%"
@@ -225,3 +227,38 @@ def test_the_uri_cache_is_bounded() -> None:
     for i in range(pagination._URIS_MAX + 20):
         assert client.get(f"/echo?page=2&n={i}").status_code == 200
         assert len(pagination._URIS) <= pagination._URIS_MAX
+
+
+def test_page_plans_are_bounded_and_long_urls_not_kept() -> None:
+    from webaccel.flask import pagination
+
+    client = echo_app(True).test_client()
+    pagination._PLANS.clear()
+    long_query = "x=" + "a" * 3000 + "&page=2"
+    data = client.get("/echo", query_string=long_query).get_json()
+    assert data["fast"] == data["reference"] and data["fast"][0] == 200
+    assert all(len(key[1]) < 3000 for key in pagination._PLANS)  # answered, not kept
+    for i in range(pagination._URIS_MAX + 20):
+        assert client.get(f"/echo?page=2&n={i}").status_code == 200
+        assert len(pagination._PLANS) <= pagination._URIS_MAX
+
+
+def test_a_plan_is_not_kept_when_request_args_is_built_another_way() -> None:
+    from flask import Request
+    from werkzeug.datastructures import MultiDict
+
+    from webaccel.flask import pagination
+
+    class Custom(Request):
+        parameter_storage_class = MultiDict  # type: ignore[assignment]
+
+    app = Flask(__name__)
+    app.request_class = Custom
+
+    @app.get("/r")
+    def r() -> Any:
+        return paginate(list(range(100)))
+
+    pagination._PLANS.clear()
+    assert app.test_client().get("/r?page=2").get_json()["page"] == 2
+    assert not pagination._PLANS

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.core.signals import setting_changed
 from django.core.handlers import asgi, wsgi
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
@@ -61,9 +62,12 @@ def _query(request: HttpRequest) -> Any:
     return dict(parse_qsl(qs, keep_blank_values=True, encoding=django_settings.DEFAULT_CHARSET))
 
 
-# The request's absolute URL, as build_absolute_uri() gives it, by (scheme, host, path, query
-# string): a listing's URLs repeat. get_host() (the ALLOWED_HOSTS check) still runs on every
-# request. Bounded: long URLs (host included) are not kept, and a full cache starts over.
+# The request's absolute URL, as build_absolute_uri() gives it, by (scheme, raw host, path,
+# query string): a listing's URLs repeat. The host is checked against ALLOWED_HOSTS
+# (get_host(), DisallowedHost otherwise) before a URL is kept; get_host() returns the raw host
+# itself when it passes, so a kept URL stands for a host that passed. Any setting change
+# (override_settings included) empties the cache. Bounded: long URLs (host included) are not
+# kept, and a full cache starts over.
 _URLS: dict[tuple[str, str, str, str], str] = {}
 _URLS_MAX = 512
 _URL_KEY_MAX = 2048
@@ -72,12 +76,13 @@ _URL_KEY_MAX = 2048
 def _absolute_url(request: HttpRequest) -> str:
     if type(request) not in _STOCK_REQUESTS:  # a subclass may build it its own way
         return str(request.build_absolute_uri())
-    host = request.get_host()
+    raw_host = request._get_raw_host()
     path = request.path
     qs = request.META.get("QUERY_STRING", "")
-    key = (request.scheme, host, path, qs)
+    key = (request.scheme, raw_host, path, qs)
     url: str | None = _URLS.get(key)
     if url is None:
+        host = request.get_host()  # DisallowedHost for a host ALLOWED_HOSTS does not list
         url = str(request.build_absolute_uri())
         if len(host) + len(path) + len(qs) <= _URL_KEY_MAX:
             if len(_URLS) >= _URLS_MAX:
@@ -169,23 +174,84 @@ def paginate(
     ``Link`` header; 400 on a bad parameter, 404 past the last page. ``serialize`` turns each
     item into JSON data (default: model instances through ``model_to_dict``, others as they
     are)."""
-    try:
-        items, p = get_page(
-            request, data, filterset=filterset, page_size=page_size, max_page_size=max_page_size,
-            orphans=orphans, page_param=page_param, size_param=size_param,
-            clamp_page_size=clamp_page_size,
-        )
-    except EmptyPage as e:
-        return JsonResponse({"detail": str(e)}, status=404)
-    except PaginationError as e:
-        return JsonResponse({"detail": str(e)}, status=400)
+    if filterset is None and type(request) in _STOCK_REQUESTS and not _is_queryset(data):
+        # The in-memory listing: everything but the items depends on the URL, the settings
+        # and the listing's length only, and is kept per those (see _page_plan).
+        listing = _as_sequence(data)
+        conf = get_settings()
+        size_default = conf.PAGINATION_PAGE_SIZE if page_size is None else page_size
+        limit = conf.PAGINATION_MAX_PAGE_SIZE if max_page_size is True else max_page_size
+        url = _absolute_url(request)
+        key = (url, request.META.get("QUERY_STRING", ""), request.encoding, len(listing), size_default, limit,
+               orphans, page_param, size_param, clamp_page_size)
+        plan = _PLANS.get(key)
+        if plan is None:
+            try:
+                plan = _page_plan(request, url, len(listing), size_default, limit, orphans, page_param, size_param,
+                                  clamp_page_size)
+            except EmptyPage as e:
+                return JsonResponse({"detail": str(e)}, status=404)
+            except PaginationError as e:
+                return JsonResponse({"detail": str(e)}, status=400)
+            if len(url) <= _URL_KEY_MAX:
+                if len(_PLANS) >= _URLS_MAX:
+                    _PLANS.clear()
+                _PLANS[key] = plan
+        start, stop, fields, link = plan
+        items = list(listing[start:stop])
+    else:
+        try:
+            items, p = get_page(
+                request, data, filterset=filterset, page_size=page_size, max_page_size=max_page_size,
+                orphans=orphans, page_param=page_param, size_param=size_param,
+                clamp_page_size=clamp_page_size,
+            )
+        except EmptyPage as e:
+            return JsonResponse({"detail": str(e)}, status=404)
+        except PaginationError as e:
+            return JsonResponse({"detail": str(e)}, status=400)
+        url = _absolute_url(request)
+        fields = envelope((), p, url=url, page_param=page_param, size_param=size_param)
+        del fields["items"]
+        link = link_header(url, p, page_param=page_param, size_param=size_param)
     if serialize is not None:
         items = [serialize(x) for x in items]
     elif not set(map(type, items)) <= _DICT_ONLY:
         # Dicts (the common listing) are JSON data already: only other objects are converted.
         items = [x if type(x) is dict else _default_serialize(x) for x in items]
-    url = _absolute_url(request)
-    body = envelope(items, p, url=url, page_param=page_param, size_param=size_param)
-    response = JsonResponse(body)
-    response["Link"] = link_header(url, p, page_param=page_param, size_param=size_param)
+    response = JsonResponse({"items": items, **fields})
+    response["Link"] = link
     return response
+
+
+# paginate's plans for in-memory listings: (offset, end, the envelope's other fields, the Link
+# value) by URL, query string, request encoding, length and settings. Bounded like _URLS. A
+# request that Django refuses (too many fields, say) raises before anything is kept.
+_PLANS: dict[tuple[Any, ...], tuple[int, int, dict[str, Any], str]] = {}
+
+
+def _on_setting_changed(**kwargs: Any) -> None:
+    # DEFAULT_CHARSET, DATA_UPLOAD_MAX_NUMBER_FIELDS, ALLOWED_HOSTS...: start afresh.
+    _PLANS.clear()
+    _URLS.clear()
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="webaccel.django.pagination")
+
+
+def _page_plan(
+    request: HttpRequest, url: str, total: int, size_default: Any, limit: Any, orphans: int, page_param: str,
+    size_param: str, clamp_page_size: bool,
+) -> tuple[int, int, dict[str, Any], str]:
+    # get_page's steps for a sequence without a filterset, in the same order (the same errors).
+    query = _query(request)
+    size: Any = query.get(size_param)
+    if size is None or size == "":
+        size = size_default
+    number = query.get(page_param) or 1
+    if not clamp_page_size and limit:
+        refuse_oversize(size, limit)
+    p = Paginator(number, size, total, max_page_size=limit or None, orphans=orphans)
+    fields = envelope((), p, url=url, page_param=page_param, size_param=size_param)
+    del fields["items"]
+    return p.offset, p.offset + p.limit, fields, link_header(url, p, page_param=page_param, size_param=size_param)

@@ -55,14 +55,15 @@ def check_config(config: t.Mapping[str, t.Any]) -> None:
 _STOCK_ARGS = (_SansIORequest.__dict__["args"], WebAccelRequestMixin.__dict__["args"])
 
 
+def _stock_args(r: t.Any) -> bool:
+    # request.args is Werkzeug's (or the engine's) parse of the query string and nothing else.
+    return getattr(type(r), "args", None) in _STOCK_ARGS and r.parameter_storage_class is ImmutableMultiDict
+
+
 def _args(r: t.Any) -> t.Mapping[str, str]:
     """What ``request.args.get(key)`` gives, for every key, without building the MultiDict when
     nothing has yet: ``request.args`` itself when it exists or is built some other way."""
-    if (
-        "args" in r.__dict__
-        or getattr(type(r), "args", None) not in _STOCK_ARGS
-        or r.parameter_storage_class is not ImmutableMultiDict
-    ):
+    if "args" in r.__dict__ or not _stock_args(r):
         return t.cast("t.Mapping[str, str]", r.args)
     query = r.query_string
     if not query:
@@ -95,19 +96,28 @@ def get_page(
     ``clamp_page_size`` is false. Raises :class:`~webaccel.pagination.PaginationError`
     subclasses."""
     args = request.args if filterset is not None else _args(request._get_current_object())  # type: ignore[attr-defined]
-    size: t.Any = args.get(size_param) or (page_size or _config("WEBACCEL_PAGINATION_PAGE_SIZE"))
+    size_default = page_size or _config("WEBACCEL_PAGINATION_PAGE_SIZE")
     top = max_page_size if max_page_size is not None else _config("WEBACCEL_PAGINATION_MAX_PAGE_SIZE")
-    number = args.get(page_param) or 1
-    if not clamp_page_size and top is not None:
-        refuse_oversize(size, top)
     if total_items is not None:
-        return list(items), Paginator(number, size, total_items, max_page_size=top, orphans=orphans)
+        return list(items), _paginator(args, total_items, size_default, top, orphans, page_param, size_param,
+                                       clamp_page_size)
     if filterset is not None:
         listing: Sequence[t.Any] = filterset.parse(args).apply(items)
     else:
         listing = items if type(items) is list or isinstance(items, Sequence) else list(items)
-    p = Paginator(number, size, len(listing), max_page_size=top, orphans=orphans)
+    p = _paginator(args, len(listing), size_default, top, orphans, page_param, size_param, clamp_page_size)
     return list(p.slice(listing)), p
+
+
+def _paginator(
+    args: t.Mapping[str, str], total: int, size_default: t.Any, top: int | None, orphans: int, page_param: str,
+    size_param: str, clamp_page_size: bool,
+) -> Paginator:
+    size: t.Any = args.get(size_param) or size_default
+    number = args.get(page_param) or 1
+    if not clamp_page_size and top is not None:
+        refuse_oversize(size, top)
+    return Paginator(number, size, total, max_page_size=top, orphans=orphans)
 
 
 _URL_SAFE = "!$&'()*+,/:;=@%"
@@ -121,10 +131,11 @@ _URIS_MAX = 512
 _URI_KEY_MAX = 2048
 
 
-def _request_uri() -> str:
+def _request_uri(r: t.Any = None) -> str:
     """``request.url`` as a URI: Werkzeug's URL without its URI-to-IRI decoding, which costs
     more than the rest of the page's links together (they re-encode the URL anyway)."""
-    r = request._get_current_object()  # type: ignore[attr-defined]
+    if r is None:
+        r = request._get_current_object()  # type: ignore[attr-defined]
     key = (r.scheme, r.host, r.root_path, r.path, r.query_string)
     uri: str | None = _URIS.get(key)
     if uri is None:
@@ -160,19 +171,49 @@ def paginate(
 ) -> Response:
     """A JSON response with the page envelope (``next``/``prev`` as absolute URLs) and the
     ``Link`` header; aborts with 400 (bad parameter) or 404 (past the last page)."""
-    try:
-        page_items, p = get_page(
-            items, filterset=filterset, page_size=page_size, max_page_size=max_page_size,
-            orphans=orphans, total_items=total_items, page_param=page_param, size_param=size_param,
-            clamp_page_size=clamp_page_size,
-        )
-    except EmptyPage as e:
-        _error(404, str(e))
-    except PaginationError as e:
-        _error(400, str(e))
+    r = request._get_current_object()  # type: ignore[attr-defined]
+    if total_items is None:
+        if filterset is not None:
+            try:
+                listing: Sequence[t.Any] = filterset.parse(r.args).apply(items)
+            except PaginationError as e:
+                _error(400, str(e))
+        else:
+            listing = items if type(items) is list or isinstance(items, Sequence) else list(items)
+        total = len(listing)
+    else:
+        total = total_items
+    size_default = page_size or _config("WEBACCEL_PAGINATION_PAGE_SIZE")
+    top = max_page_size if max_page_size is not None else _config("WEBACCEL_PAGINATION_MAX_PAGE_SIZE")
+    url = _request_uri(r)
+    # Everything but the items depends on the query string, the URL and these figures only.
+    key = (r.query_string, url, total, size_default, top, orphans, page_param, size_param, clamp_page_size)
+    plan = _PLANS.get(key)
+    if plan is None:
+        try:
+            p = _paginator(_args(r), total, size_default, top, orphans, page_param, size_param, clamp_page_size)
+        except EmptyPage as e:
+            _error(404, str(e))
+        except PaginationError as e:
+            _error(400, str(e))
+        fields = envelope((), p, url=url, page_param=page_param, size_param=size_param)
+        del fields["items"]
+        plan = (p.offset, p.offset + p.limit, fields,
+                link_header(url, p, page_param=page_param, size_param=size_param))
+        # Only when request.args is the query string's stock parse, and the URL is short.
+        if len(url) <= _URI_KEY_MAX and _stock_args(r):
+            if len(_PLANS) >= _URIS_MAX:
+                _PLANS.clear()
+            _PLANS[key] = plan
+    start, stop, fields, link = plan
+    page_items = list(items) if total_items is not None else list(listing[start:stop])
     if serialize is not None:
         page_items = [serialize(x) for x in page_items]
-    url = _request_uri()
-    response = jsonify(envelope(page_items, p, url=url, page_param=page_param, size_param=size_param))
-    response.headers["Link"] = link_header(url, p, page_param=page_param, size_param=size_param)
+    response = jsonify({"items": page_items, **fields})
+    response.headers["Link"] = link
     return response
+
+
+# paginate's plans: (offset, end, the envelope's other fields, the Link value) by request and
+# figures. Bounded like _URIS.
+_PLANS: dict[tuple[t.Any, ...], tuple[int, int, dict[str, t.Any], str]] = {}
