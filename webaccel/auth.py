@@ -85,6 +85,7 @@ __all__ = [
     "claim_scopes",
     "claim_roles",
     "error_description",
+    "subject_key",
     "DEFAULT_MAX_TOKEN_SIZE",
     "DEFAULT_MAX_DEPTH",
     "InvalidTokenError",
@@ -571,6 +572,20 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token or " " in token:
         return None
     return token
+
+
+def subject_key(claims: Mapping[str, Any] | None, *, require_hint: str = "") -> str:
+    """The ``sub`` claim of verified ``claims`` as a string, for keying per-user limits; the
+    framework adapters' ``jwt_subject`` read it through this. ``LookupError`` when there are no
+    claims or no ``sub`` (``require_hint``, appended to the latter's message, says how the
+    adapter's configuration refuses such tokens): a limit keyed on a user it cannot find must
+    not let the request through unlimited."""
+    if claims is None:
+        raise LookupError("no verified JWT claims on this request: check the bearer token before keying on its subject")
+    sub = claims.get("sub")
+    if sub is None:
+        raise LookupError(f"the verified JWT has no \"sub\" claim{require_hint}")
+    return sub if type(sub) is str else str(sub)
 
 
 def _quote(value: str) -> str:

@@ -26,6 +26,7 @@ from webaccel.auth import (
     claim_roles,
     claim_scopes,
     error_description,
+    subject_key,
 )
 from webaccel.fastapi._guards import guard
 
@@ -62,13 +63,7 @@ def jwt_subject(request: Request) -> str:
     ``sub``: a limit keyed on a user it cannot find must not let the request through unlimited
     (with ``auto_error=False``, write a key function that decides what anonymous requests count
     under, the client IP say)."""
-    claims = jwt_claims(request)
-    if claims is None:
-        raise LookupError("no verified JWT claims on this request: check the bearer token before keying on its subject")
-    sub = claims.get("sub")
-    if sub is None:
-        raise LookupError("the verified JWT has no \"sub\" claim (JWTBearer(options={\"require\": [\"sub\"]}) refuses such tokens)")
-    return sub if type(sub) is str else str(sub)
+    return subject_key(jwt_claims(request), require_hint=' (JWTBearer(options={"require": ["sub"]}) refuses such tokens)')
 
 
 class JWTBearer(HTTPBearer):

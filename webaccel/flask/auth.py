@@ -41,6 +41,7 @@ from webaccel.auth import (
     claim_roles,
     claim_scopes,
     error_description,
+    subject_key,
 )
 from webaccel.flask.extension import CONFIG_DEFAULTS
 
@@ -116,13 +117,7 @@ def jwt_subject() -> str:
     Raises ``LookupError`` when the request has no verified claims (no ``@jwt_required`` above
     the limit, or ``@jwt_optional`` without a token) or claims without ``sub``: a limit keyed on
     a user it cannot find must not let the request through unlimited."""
-    claims = get_jwt_claims()
-    if claims is None:
-        raise LookupError("no verified JWT claims on this request: check the bearer token before keying on its subject")
-    sub = claims.get("sub")
-    if sub is None:
-        raise LookupError("the verified JWT has no \"sub\" claim (WEBACCEL_JWT_REQUIRE=[\"sub\"] refuses such tokens)")
-    return sub if type(sub) is str else str(sub)
+    return subject_key(get_jwt_claims(), require_hint=' (WEBACCEL_JWT_REQUIRE=["sub"] refuses such tokens)')
 
 
 def jwt_required(
