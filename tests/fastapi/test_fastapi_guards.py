@@ -308,7 +308,7 @@ def test_a_decorator_between_guards_still_runs() -> None:
 def limit_app(clock: Clock, **kwargs: Any) -> tuple[FastAPI, TestClient]:
     app = FastAPI()
     dep_limit = RateLimit("3/minute", clock=clock, **kwargs)
-    fast_limit = RateLimit("3/minute", clock=clock, **kwargs)
+    fast_limit = app.state.fast_limit = RateLimit("3/minute", clock=clock, **kwargs)
 
     @app.get("/dep", dependencies=[Depends(dep_limit)])
     async def dep() -> dict[str, str]:
@@ -666,28 +666,14 @@ def test_limit_with_any_kind_of_key_answers_as_the_dependency(kind: str) -> None
         "int": lambda r: len(r.headers.get("x-user", "")),
         "none": lambda r: None,
     }
-    clock = Clock()
-    app = FastAPI()
-    dep_limit = RateLimit("2/minute", key=keys[kind], clock=clock, legacy_headers=True)
-    fast_limit = RateLimit("2/minute", key=keys[kind], clock=clock, legacy_headers=True)
-
-    @app.get("/dep", dependencies=[Depends(dep_limit)])
-    async def dep() -> dict[str, str]:
-        return {"ok": "yes"}
-
-    @app.get("/fast")
-    @fast_limit.limit
-    async def fast() -> dict[str, str]:
-        return {"ok": "yes"}
-
-    client = TestClient(app)
-    for user in ("u", "u", "u", "vv", "vv", "vv"):
+    _app, client = limit_app(Clock(), key=keys[kind], legacy_headers=True)
+    for user in ("u",) * 4 + ("vv",) * 4:
         d = client.get("/dep", headers={"x-user": user})
         f = client.get("/fast", headers={"x-user": user})
         assert (f.status_code, f.json()) == (d.status_code, d.json())
         for name in ("ratelimit", "ratelimit-policy", "retry-after", "x-ratelimit-limit", "x-ratelimit-remaining"):
             assert f.headers.get(name) == d.headers.get(name), name
-    assert len(fast_limit.limiter) == {"none": 0, "int": 2}.get(kind, 2)
+    assert len(_app.state.fast_limit.limiter) == {"none": 0, "int": 2}.get(kind, 2)
 
 
 # --- paginate's prepared responses ------------------------------------------------------------
