@@ -11,6 +11,12 @@ round after round so that drift on the machine hits both. Each endpoint is loade
 rounds, the ratio webaccel/stock, and the ceiling: a request of the list's size (its query
 string, and the token under an ``X-Ceiling-Pad`` header no app reads) answered with the same
 body pre-serialized, with no auth and no limit (the ``/ceiling/items`` route of the same app).
+The ceiling is loaded right before or after the list in every round (the order swaps from round
+to round), and the ratios are paired: webaccel/stock is taken round by round (round i's
+webaccel app against round i's stock app), an endpoint/ceiling ratio within one server run,
+and the table shows the median of those per-round ratios with their range, the estimator
+``bench/run.py`` uses for its ratios. A ratio of two medians taken minutes apart would also
+carry the machine's drift between them (20-30% in requests/s on a shared VM).
 While the login
 endpoint (argon2 at argon2-cffi's defaults) is loaded, a second wrk measures the p99 of
 ``/ping`` on the same server, to show that hashing does not stall other requests.
@@ -247,6 +253,42 @@ class Cell:
 
 
 @dataclass
+class Ratio:
+    """The median of per-round ratios a_i / b_i, with their smallest and largest."""
+
+    median: float
+    low: float
+    high: float
+
+    def format(self, suffix: str = "") -> str:
+        if self.low == self.high:
+            return f"{self.median:.2f}{suffix}"
+        return f"{self.median:.2f}{suffix} ({self.low:.2f}-{self.high:.2f})"
+
+
+def paired_ratio(a: Cell | None, b: Cell | None) -> Ratio | None:
+    """Requests/s of ``a`` over ``b`` round by round (the runs of a cell are in round order),
+    then their median: each ratio compares two loads taken minutes apart at most, on the same
+    machine state. None when a side is missing, has a round without requests, or the two were
+    not run the same number of rounds."""
+    if a is None or b is None or not a.runs or len(a.runs) != len(b.runs):
+        return None
+    if any(r.rps <= 0 for r in b.runs):
+        return None
+    ratios = [x.rps / y.rps for x, y in zip(a.runs, b.runs)]
+    return Ratio(statistics.median(ratios), min(ratios), max(ratios))
+
+
+def _round_order(endpoints: list[Endpoint], round_no: int) -> list[Endpoint]:
+    """The endpoints in the order a round loads them: the list and the ceiling first, next to
+    each other (the ratio between them is the goal), swapped every other round so that a drift
+    within the round does not always favour the same one; then the others."""
+    pair = [e for e in endpoints if e.name in (LIST, CEILING)]
+    rest = [e for e in endpoints if e.name not in (LIST, CEILING)]
+    return (pair if round_no % 2 == 0 else pair[::-1]) + rest
+
+
+@dataclass
 class FrameworkResult:
     framework: str
     variants: list[str]
@@ -260,6 +302,7 @@ class FrameworkResult:
 
 
 CEILING = "ceiling (pre-serialized)"
+LIST = "list (auth + limit)"
 
 
 def bench_framework(framework: str, args: argparse.Namespace, wrk: str) -> FrameworkResult:
@@ -277,7 +320,7 @@ def bench_framework(framework: str, args: argparse.Namespace, wrk: str) -> Frame
                 try:
                     token = server.token()
                     base = f"http://127.0.0.1:{server.port}"
-                    for endpoint in endpoints:
+                    for endpoint in _round_order(endpoints, round_no):
                         script = lua_script(endpoint, token, Path(tmp))
                         run_wrk(wrk, base + endpoint.path, script, 1, args.connections)  # warm-up
                         run = run_wrk(wrk, base + endpoint.path, script, args.duration, args.connections)
@@ -309,7 +352,8 @@ def _num(value: float | None, fmt: str = ",.0f") -> str:
 
 def render(results: list[FrameworkResult]) -> list[str]:
     """One Markdown table for every framework: median req/s and p99 per endpoint and variant,
-    webaccel/stock, and each variant's share of its own app's ceiling endpoint."""
+    webaccel/stock, and each variant's share of its own app's ceiling endpoint (both ratios
+    paired round by round: see ``paired_ratio``)."""
     lines = [
         "| framework | endpoint | stock req/s | webaccel req/s | webaccel/stock | stock p99 ms "
         "| webaccel p99 ms | stock/ceiling | webaccel/ceiling |",
@@ -317,12 +361,14 @@ def render(results: list[FrameworkResult]) -> list[str]:
     ]
     notes: list[str] = []
     for r in results:
-        ceiling = {v: c.rps for v in r.variants if (c := r.cell(v, CEILING)) is not None}
         for endpoint in r.endpoints:
             s, w = r.cell("stock", endpoint.name), r.cell("webaccel", endpoint.name)
-            ratio = f"{w.rps / s.rps:.2f}x" if (s and w and s.rps) else "n/a"
-            roof = {v: (f"{c.rps / ceiling[v]:.2f}" if c and ceiling.get(v) else "n/a")
-                    for v, c in (("stock", s), ("webaccel", w))}
+            paired = paired_ratio(w, s)
+            ratio = paired.format("x") if paired else "n/a"
+            roof = {}
+            for v, c in (("stock", s), ("webaccel", w)):
+                share = paired_ratio(c, r.cell(v, CEILING))
+                roof[v] = share.format() if share else "n/a"
             errors = sum(c.errors for c in (s, w) if c)
             name = endpoint.name + (f" ({errors} non-2xx!)" if errors else "")
             lines.append(
@@ -333,7 +379,8 @@ def render(results: list[FrameworkResult]) -> list[str]:
         if r.login:
             s, w = r.login.get("stock"), r.login.get("webaccel")
             ps, pw = r.ping.get("stock"), r.ping.get("webaccel")
-            ratio = f"{w.rps / s.rps:.2f}x" if (s and w and s.rps) else "n/a"
+            paired = paired_ratio(w, s)
+            ratio = paired.format("x") if paired else "n/a"
             lines.append(f"| {r.framework} | login (argon2 defaults) | {_num(s.rps if s else None, '.1f')} | "
                          f"{_num(w.rps if w else None, '.1f')} | {ratio} | | | | |")
             lines.append(f"| {r.framework} | /ping p99 while logins run | | | | {_num(ps.p99 if ps else None, '.2f')} | "

@@ -1,0 +1,78 @@
+"""The load benchmark's arithmetic (bench/load): the order a round loads endpoints in, and the
+paired per-round ratios its table prints. The load itself (wrk against servers) is not run in
+tests: it takes minutes and measures, never asserts."""
+
+from __future__ import annotations
+
+import statistics
+
+from bench.load.__main__ import (
+    CEILING,
+    LIST,
+    Cell,
+    FrameworkResult,
+    Run,
+    _endpoints,
+    _round_order,
+    paired_ratio,
+    render,
+)
+
+
+def _cell(*rps: float) -> Cell:
+    return Cell([Run(x, 10.0, 0) for x in rps])
+
+
+def test_round_order_loads_list_and_ceiling_side_by_side_and_swaps_them() -> None:
+    endpoints = _endpoints()
+    first, second = _round_order(endpoints, 0), _round_order(endpoints, 1)
+    assert [e.name for e in first[:2]] == [LIST, CEILING]
+    assert [e.name for e in second[:2]] == [CEILING, LIST]
+    # Every endpoint is loaded once per round, the others in their usual order.
+    for order in (first, second):
+        assert sorted(e.name for e in order) == sorted(e.name for e in endpoints)
+        assert [e.name for e in order[2:]] == [e.name for e in endpoints if e.name not in (LIST, CEILING)]
+
+
+def test_paired_ratio_is_the_median_of_round_by_round_ratios() -> None:
+    # A machine whose speed halves and doubles between rounds: 0.9 within every round.
+    r = paired_ratio(_cell(900, 450, 1_800), _cell(1_000, 500, 2_000))
+    assert r is not None
+    assert abs(r.median - 0.9) < 1e-9 and abs(r.low - 0.9) < 1e-9 and abs(r.high - 0.9) < 1e-9
+    # Rounds are paired in order, not sorted: (1/2, 4/1, 2/4) -> median 0.5.
+    assert paired_ratio(_cell(1, 4, 2), _cell(2, 1, 4)).median == 0.5  # type: ignore[union-attr]
+    spread = paired_ratio(_cell(80, 90, 100, 70), _cell(100, 100, 100, 100))
+    assert spread is not None
+    assert spread.median == statistics.median([0.8, 0.9, 1.0, 0.7])
+    assert (spread.low, spread.high) == (0.7, 1.0)
+    assert spread.format() == "0.85 (0.70-1.00)"
+    assert paired_ratio(_cell(5), _cell(5)).format("x") == "1.00x"  # type: ignore[union-attr]
+
+
+def test_paired_ratio_refuses_what_it_cannot_pair() -> None:
+    assert paired_ratio(None, _cell(1)) is None
+    assert paired_ratio(_cell(1), None) is None
+    assert paired_ratio(_cell(1, 2), _cell(1)) is None  # different numbers of rounds
+    assert paired_ratio(_cell(1), _cell(0)) is None  # a round without requests
+    assert paired_ratio(Cell(), Cell()) is None
+
+
+def test_table_prints_paired_ratios_with_their_range() -> None:
+    endpoints = _endpoints()
+    cells = {}
+    for name in (e.name for e in endpoints):
+        cells[("stock", name)] = _cell(500, 400, 600)
+        cells[("webaccel", name)] = _cell(1_000, 1_000, 1_200)
+    cells[("stock", CEILING)] = _cell(1_000, 800, 1_200)
+    cells[("webaccel", CEILING)] = _cell(1_100, 1_100, 1_300)
+    result = FrameworkResult("django", ["stock", "webaccel"], endpoints, cells, {}, {})
+    lines = render([result])
+    row = next(line for line in lines if f"| {LIST} |" in line)
+    cols = [c.strip() for c in row.strip("|").split("|")]
+    # req/s medians; webaccel/stock per round 2.0, 2.5, 2.0; stock/ceiling 0.5 each round;
+    # webaccel/ceiling 0.909, 0.909, 0.923.
+    assert cols[2:5] == ["500", "1,000", "2.00x (2.00-2.50)"]
+    assert cols[7] == "0.50"
+    assert cols[8] == "0.91 (0.91-0.92)"
+    ceiling_row = next(line for line in lines if f"| {CEILING} |" in line)
+    assert ceiling_row.rstrip().endswith("| 1.00 | 1.00 |")
