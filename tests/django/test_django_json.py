@@ -237,3 +237,76 @@ def test_through_the_test_client(client: Client) -> None:
     assert ours.json()["label"] == "Hello"
     listed = client.get("/ours-list")
     assert (listed.status_code, listed["X-Test"], listed.json()) == (201, "1", [1, 2, 3])
+
+
+def _same_response(fast: Any, slow: Any) -> None:
+    """The two responses hold the same state: same attributes with equal values, fresh
+    mutable parts (nothing shared with another response)."""
+    assert type(fast) is type(slow)
+    assert set(vars(fast)) == set(vars(slow))
+    for name, value in vars(slow).items():
+        if name == "headers":
+            assert type(fast.headers) is type(value) and vars(fast.headers) == vars(value)
+        elif name == "cookies":
+            assert type(fast.cookies) is type(value) and dict(fast.cookies) == dict(value)
+        else:
+            assert getattr(fast, name) == value, name
+    assert fast.status_code == slow.status_code == 200
+    assert fast.content == slow.content
+    assert list(fast.items()) == list(slow.items())
+
+
+@pytest.mark.parametrize("index", range(len(PAYLOADS)))
+def test_rendered_builds_what_the_constructor_builds(index: int) -> None:
+    from webaccel.django.http import header_store
+
+    link = '<http://testserver/items?page=2>; rel="next"'
+    store = header_store(Link=link, X_Total="7")
+    fast = JsonResponse._rendered(PAYLOADS[index], store)
+    slow = JsonResponse(PAYLOADS[index])
+    slow["Link"] = link
+    slow["X-Total"] = "7"
+    _same_response(fast, slow)
+    # The store is copied and the mutable parts are the response's own.
+    other = JsonResponse._rendered(PAYLOADS[index], store)
+    fast["Link"] = "changed"
+    fast.set_cookie("a", "b")
+    fast._resource_closers.append(print)
+    assert store["link"] == ("Link", link)
+    assert other["Link"] == link and not other.cookies and not other._resource_closers
+    assert other.headers is not fast.headers and other._container is not fast._container
+
+
+def test_header_store_converts_and_checks_like_django() -> None:
+    from django.http.response import BadHeaderError
+
+    from webaccel.django.http import header_store
+
+    value = "<http://testserver/caf\u00e9>; rel=\"next\""  # Latin-1: kept as it is
+    fancy = "<http://testserver/\u65e5>"  # not Latin-1: MIME-encoded, as Django does
+    store = header_store(Link=value, X_Other=fancy)
+    slow = JsonResponse({})
+    slow["Link"] = value
+    slow["X-Other"] = fancy
+    assert store == slow.headers._store
+    with pytest.raises(BadHeaderError):
+        header_store(Link="a\nb")
+
+
+def test_rendered_falls_back_to_the_constructor(monkeypatch: pytest.MonkeyPatch) -> None:
+    import webaccel.django.http as http_module
+
+    assert http_module._plain_layout() is True  # this Django's HttpResponse is the known one
+    monkeypatch.setattr(http_module, "_layout_ok", False)  # as if a Django changed it
+    store = http_module.header_store(Link="<x>")
+    fast = JsonResponse._rendered({"a": 1}, store)
+    slow = JsonResponse({"a": 1})
+    slow["Link"] = "<x>"
+    _same_response(fast, slow)
+
+    class Sub(JsonResponse):
+        pass
+
+    monkeypatch.setattr(http_module, "_layout_ok", None)
+    sub = Sub._rendered({"a": 1}, store)  # a subclass always goes through its constructor
+    assert type(sub) is Sub and sub.content == b'{"a":1}' and sub["Link"] == "<x>"

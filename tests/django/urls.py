@@ -9,7 +9,7 @@ import uuid
 
 from django.http import HttpRequest
 from django.http import JsonResponse as DjangoJsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.urls import path
 from django.views.decorators.cache import cache_page
 from django.utils.translation import gettext_lazy
@@ -87,7 +87,9 @@ urlpatterns += [
     path("pagination/rows", pagination_views.rows),
     path("pagination/plain", pagination_views.plain),
     path("pagination/echo", pagination_views.echo),
-    path("pagination/echo/<path:rest>", pagination_views.echo),
+    # Any tail, control characters included (the generated paths have "%0a"): <path:...> is
+    # ".+", which stops at a newline.
+    re_path(r"^pagination/echo/(?P<rest>(?s:.+))$", pagination_views.echo),
     path("obs/", include("tests.django.observability_urls")),
     path("auth/", include("tests.django.auth_urls")),
 ]

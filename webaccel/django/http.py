@@ -8,8 +8,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from http.cookies import SimpleCookie
+
 from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 from django.http import JsonResponse as _DjangoJsonResponse
+from django.http.response import ResponseHeaders
 
 from webaccel import json as _json
 from webaccel.django.conf import get_settings
@@ -70,6 +74,72 @@ class JsonResponse(_DjangoJsonResponse):
         # Skip django.http.JsonResponse.__init__ (it would serialize again); what it does
         # besides serializing is done above.
         super(_DjangoJsonResponse, self).__init__(content=content, **kwargs)
+
+    @classmethod
+    def _rendered(cls, data: dict[str, Any], header_store: dict[str, tuple[str, str]]) -> JsonResponse:
+        """``JsonResponse(data)`` followed by setting headers, for headers already converted
+        (``header_store`` is a ``ResponseHeaders._store`` built by :func:`header_store`, with the
+        Content-Type in it; it is copied). The same object as the constructor builds, without
+        its per-call header conversion: about 3.5 µs less per response. Falls back to the
+        constructor when Django's ``HttpResponse`` is not built the way this knows (checked
+        once, on first use, against a constructor-built response)."""
+        if cls is not JsonResponse or not _plain_layout():
+            response = cls(data)
+            for name, value in header_store.values():
+                response.headers[name] = value
+            return response
+        content = _render(data, DjangoJSONEncoder, {})
+        response = cls.__new__(cls)
+        headers = ResponseHeaders.__new__(ResponseHeaders)
+        headers._store = dict(header_store)
+        response.headers = headers
+        response._charset = None
+        response._resource_closers = []
+        response._handler_class = None
+        response.cookies = SimpleCookie()
+        response.closed = False
+        response._reason_phrase = None
+        response._container = [content]
+        return response
+
+
+def header_store(**headers: str) -> dict[str, tuple[str, str]]:
+    """The ``ResponseHeaders`` store of a JSON response with these extra headers (names with
+    underscores for dashes), converted and checked as Django does when they are set (a newline
+    raises ``BadHeaderError``, non-Latin-1 values are MIME-encoded); for
+    :meth:`JsonResponse._rendered`."""
+    h = ResponseHeaders({"Content-Type": "application/json"})
+    for name, value in headers.items():
+        h[name.replace("_", "-")] = value
+    return dict(h._store)
+
+
+# The attributes HttpResponse(content, content_type=...) sets on the instance, as
+# JsonResponse._rendered sets them; checked against a real one on first use.
+_LAYOUT = {"headers", "_charset", "_resource_closers", "_handler_class", "cookies", "closed", "_reason_phrase",
+           "_container"}
+_layout_ok: bool | None = None
+
+
+def _plain_layout() -> bool:
+    global _layout_ok
+    if _layout_ok is None:
+        probe = HttpResponse(b"{}", content_type="application/json")
+        _layout_ok = (
+            set(vars(probe)) == _LAYOUT
+            and type(probe.headers) is ResponseHeaders
+            and set(vars(probe.headers)) == {"_store"}
+            and probe._charset is None
+            and probe._resource_closers == []
+            and probe._handler_class is None
+            and type(probe.cookies) is SimpleCookie
+            and not probe.cookies
+            and probe.closed is False
+            and probe._reason_phrase is None
+            and probe._container == [b"{}"]
+            and "status_code" not in vars(probe)
+        )
+    return _layout_ok
 
 
 # The stock encoder without json_dumps_params (nearly every response): what the engine reads

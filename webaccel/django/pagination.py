@@ -30,7 +30,7 @@ from django.forms.models import model_to_dict
 from django.http import HttpRequest
 
 from webaccel.django.conf import get_settings
-from webaccel.django.http import JsonResponse
+from webaccel.django.http import JsonResponse, header_store
 from webaccel.errors import EmptyPage, PaginationError
 from webaccel.http import parse_qsl
 from webaccel.pagination import FilterSet, Paginator, envelope, link_header, refuse_oversize
@@ -141,9 +141,6 @@ def get_page(
     return list(p.slice(items)), p
 
 
-_DICT_ONLY = frozenset({dict})
-
-
 def _as_sequence(data: Iterable[Any]) -> Sequence[Any]:
     if type(data) is list or type(data) is tuple:
         return data
@@ -197,37 +194,42 @@ def paginate(
                 if len(_PLANS) >= _URLS_MAX:
                     _PLANS.clear()
                 _PLANS[key] = plan
-        start, stop, fields, link = plan
-        items = list(listing[start:stop])
-    else:
-        try:
-            items, p = get_page(
-                request, data, filterset=filterset, page_size=page_size, max_page_size=max_page_size,
-                orphans=orphans, page_param=page_param, size_param=size_param,
-                clamp_page_size=clamp_page_size,
-            )
-        except EmptyPage as e:
-            return JsonResponse({"detail": str(e)}, status=404)
-        except PaginationError as e:
-            return JsonResponse({"detail": str(e)}, status=400)
-        url = _absolute_url(request)
-        fields = envelope((), p, url=url, page_param=page_param, size_param=size_param)
-        del fields["items"]
-        link = link_header(url, p, page_param=page_param, size_param=size_param)
-    if serialize is not None:
-        items = [serialize(x) for x in items]
-    elif not set(map(type, items)) <= _DICT_ONLY:
-        # Dicts (the common listing) are JSON data already: only other objects are converted.
-        items = [x if type(x) is dict else _default_serialize(x) for x in items]
-    response = JsonResponse({"items": items, **fields})
-    response["Link"] = link
+        start, stop, fields, store = plan
+        page = listing[start:stop]
+        items = _json_items(page if type(page) is list else list(page), serialize)
+        return JsonResponse._rendered({"items": items, **fields}, store)
+    try:
+        items, p = get_page(
+            request, data, filterset=filterset, page_size=page_size, max_page_size=max_page_size,
+            orphans=orphans, page_param=page_param, size_param=size_param,
+            clamp_page_size=clamp_page_size,
+        )
+    except EmptyPage as e:
+        return JsonResponse({"detail": str(e)}, status=404)
+    except PaginationError as e:
+        return JsonResponse({"detail": str(e)}, status=400)
+    url = _absolute_url(request)
+    fields = envelope((), p, url=url, page_param=page_param, size_param=size_param)
+    del fields["items"]
+    response = JsonResponse({"items": _json_items(items, serialize), **fields})
+    response["Link"] = link_header(url, p, page_param=page_param, size_param=size_param)
     return response
 
 
-# paginate's plans for in-memory listings: (offset, end, the envelope's other fields, the Link
-# value) by URL, query string, request encoding, length and settings. Bounded like _URLS. A
-# request that Django refuses (too many fields, say) raises before anything is kept.
-_PLANS: dict[tuple[Any, ...], tuple[int, int, dict[str, Any], str]] = {}
+def _json_items(items: list[Any], serialize: Callable[[Any], Any] | None) -> list[Any]:
+    if serialize is not None:
+        return [serialize(x) for x in items]
+    if list(map(type, items)).count(dict) != len(items):
+        # Dicts (the common listing) are JSON data already: only other objects are converted.
+        return [x if type(x) is dict else _default_serialize(x) for x in items]
+    return items
+
+
+# paginate's plans for in-memory listings: (offset, end, the envelope's other fields, the
+# response's headers: Content-Type and Link, converted as Django converts them) by URL, query
+# string, request encoding, length and settings. Bounded like _URLS. A request that Django
+# refuses (too many fields, say) raises before anything is kept.
+_PLANS: dict[tuple[Any, ...], tuple[int, int, dict[str, Any], dict[str, tuple[str, str]]]] = {}
 
 
 def _on_setting_changed(**kwargs: Any) -> None:
@@ -242,7 +244,7 @@ setting_changed.connect(_on_setting_changed, dispatch_uid="webaccel.django.pagin
 def _page_plan(
     request: HttpRequest, url: str, total: int, size_default: Any, limit: Any, orphans: int, page_param: str,
     size_param: str, clamp_page_size: bool,
-) -> tuple[int, int, dict[str, Any], str]:
+) -> tuple[int, int, dict[str, Any], dict[str, tuple[str, str]]]:
     # get_page's steps for a sequence without a filterset, in the same order (the same errors).
     query = _query(request)
     size: Any = query.get(size_param)
@@ -254,4 +256,5 @@ def _page_plan(
     p = Paginator(number, size, total, max_page_size=limit or None, orphans=orphans)
     fields = envelope((), p, url=url, page_param=page_param, size_param=size_param)
     del fields["items"]
-    return p.offset, p.offset + p.limit, fields, link_header(url, p, page_param=page_param, size_param=size_param)
+    link = link_header(url, p, page_param=page_param, size_param=size_param)
+    return p.offset, p.offset + p.limit, fields, header_store(Link=link)
