@@ -41,7 +41,14 @@ build() {
   log "building the extension (release profile) into .venv"
   # An editable install: the package in webaccel/ is imported from the source tree, with the
   # compiled webaccel/_core*.so placed next to it.
-  "$VENV/bin/maturin" develop --release --quiet 2>&1 | grep -vE '^\s*$' || true
+  # A failed build stops here: the import check below would pass on an extension left over
+  # from an earlier build.
+  local rc=0
+  "$VENV/bin/maturin" develop --release --quiet 2>&1 | { grep -vE '^\s*$' || true; } || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "the extension did not build (maturin exit status $rc)" >&2
+    exit "$rc"
+  fi
   "$PY" -c "import webaccel, webaccel._core; print('webaccel', webaccel.__version__, 'built')"
 }
 

@@ -114,6 +114,27 @@ def test_generated_options(value, indent, sort_keys, ensure_ascii):
     check(value, sort_keys=sort_keys, ensure_ascii=ensure_ascii)
 
 
+@given(json_values, st.sampled_from([None, 2, "\t"]), st.booleans(), st.booleans())
+def test_newline_appends_one_newline(value, indent, sort_keys, ensure_ascii):
+    opts = {"indent": indent, "sort_keys": sort_keys, "ensure_ascii": ensure_ascii}
+    plain = dumps(value, **opts)
+    got = dumps(value, newline=True, **opts)
+    assert got == plain + b"\n"
+    # orjson's OPT_APPEND_NEWLINE writes the same bytes for the compact, unsorted form.
+    if indent is None and not sort_keys and not ensure_ascii:
+        assert got == orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def test_newline_on_a_text_that_fills_the_first_buffer():
+    # Every length from below the writer's first buffer (472 bytes) through three growths,
+    # so that the newline lands exactly on a full buffer several times.
+    for n in range(400, 4200):
+        value = "x" * n
+        assert dumps(value, newline=True) == json.dumps(value).encode() + b"\n"
+    with pytest.raises(JSONEncodeError):
+        dumps(float("nan"), newline=True)  # errors are the same with or without it
+
+
 def _has_nan(v):
     return isinstance(v, float) and math.isnan(v)
 

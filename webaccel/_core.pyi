@@ -77,6 +77,7 @@ def json_dumps(
     nan_as_null: bool = False,
     ensure_ascii: bool = False,
     passthrough: tuple[type, ...] | None = None,
+    newline: bool = False,
 ) -> bytes: ...
 def json_dumps_str(
     obj: Any,

@@ -280,7 +280,7 @@ impl CursorCodec {
                 _ => return Err(PyValueError::new_err("direction must be 'next' or 'prev'")),
             };
             let payload = PyTuple::new(py, [d.into_pyobject(py)?.into_any(), values.clone()])?;
-            let json = crate::json::dumps::json_dumps(py, payload.as_any(), None, false, None, false, false, None)?;
+            let json = crate::json::dumps::json_dumps(py, payload.as_any(), None, false, None, false, false, None, false)?;
             let json = json.as_bytes();
             if Signer::encoded_len(json.len()) > self.max_length {
                 return Err(pagination_error(

@@ -262,3 +262,38 @@ def test_a_plan_is_not_kept_when_request_args_is_built_another_way() -> None:
     pagination._PLANS.clear()
     assert app.test_client().get("/r?page=2").get_json()["page"] == 2
     assert not pagination._PLANS
+
+
+@pytest.mark.parametrize("extension", [True, False])
+def test_the_response_is_what_jsonify_writes_with_one_link(extension: bool) -> None:
+    from flask import Response, jsonify
+
+    class Tagged(Response):
+        """A response class that sets a Link of its own: paginate's replaces it."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # (The test client builds its own response from the class too, with the headers
+            # received: those are left alone.)
+            self.headers.setdefault("Link", "<stale>")
+
+    for response_class in (Response, Tagged):
+        app = Flask(__name__)
+        app.response_class = response_class
+        if extension:
+            WebAccel(app)  # webaccel's JSON provider; without it, Flask's own
+
+        @app.get("/r")
+        def r() -> Any:
+            return paginate(ROWS, page_size=5)
+
+        got = app.test_client().get("/r?page=2")
+        assert type(app.json).__name__ == ("WebAccelJSONProvider" if extension else "DefaultJSONProvider")
+        assert got.headers.getlist("Link") == [got.headers["Link"]] and "<stale>" not in got.headers["Link"]
+        assert links(got.headers["Link"])["next"] == "http://localhost/r?page=3&page_size=5"
+        body = got.get_json()
+        with app.test_request_context("/r?page=2"):
+            expected = jsonify(body).get_data()
+        assert got.get_data() == expected and expected.endswith(b"}\n")
+        assert got.headers["Content-Type"] == "application/json"
+        assert got.headers["Content-Length"] == str(len(expected))

@@ -90,10 +90,11 @@ class WebAccelJSONProvider(DefaultJSONProvider):
             indent=indent,
             nan_as_null=self.nan_as_null,
             passthrough=_PASSTHROUGH,
+            newline=True,  # Flask's text ends with one; written in place, not copied
         )
         # app.response_class is typed as Flask's sans-IO base; at run time it is flask.Response.
         response_class = t.cast("type[FlaskResponse]", self._app.response_class)
-        return response_class(body + b"\n", mimetype=self.mimetype)
+        return response_class(body, mimetype=self.mimetype)
 
     def _engine_kwargs(self, kwargs: dict[str, t.Any]) -> dict[str, t.Any] | None:
         """Map :func:`json.dumps` arguments to the engine's, or ``None`` when some argument

@@ -77,6 +77,10 @@ def _config(key: str) -> t.Any:
     return current_app.config.get(key, CONFIG_DEFAULTS[key])
 
 
+_PAGE_SIZE = CONFIG_DEFAULTS["WEBACCEL_PAGINATION_PAGE_SIZE"]
+_MAX_PAGE_SIZE = CONFIG_DEFAULTS["WEBACCEL_PAGINATION_MAX_PAGE_SIZE"]
+
+
 def get_page(
     items: Sequence[t.Any] | Iterable[t.Any],
     *,
@@ -172,6 +176,7 @@ def paginate(
     """A JSON response with the page envelope (``next``/``prev`` as absolute URLs) and the
     ``Link`` header; aborts with 400 (bad parameter) or 404 (past the last page)."""
     r = request._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if total_items is None:
         if filterset is not None:
             try:
@@ -183,8 +188,9 @@ def paginate(
         total = len(listing)
     else:
         total = total_items
-    size_default = page_size or _config("WEBACCEL_PAGINATION_PAGE_SIZE")
-    top = max_page_size if max_page_size is not None else _config("WEBACCEL_PAGINATION_MAX_PAGE_SIZE")
+    size_default = page_size or app.config.get("WEBACCEL_PAGINATION_PAGE_SIZE", _PAGE_SIZE)
+    top = max_page_size if max_page_size is not None else app.config.get("WEBACCEL_PAGINATION_MAX_PAGE_SIZE",
+                                                                          _MAX_PAGE_SIZE)
     url = _request_uri(r)
     # Everything but the items depends on the query string, the URL and these figures only.
     key = (r.query_string, url, total, size_default, top, orphans, page_param, size_param, clamp_page_size)
@@ -209,8 +215,14 @@ def paginate(
     page_items = list(items) if total_items is not None else list(listing[start:stop])
     if serialize is not None:
         page_items = [serialize(x) for x in page_items]
-    response = jsonify({"items": page_items, **fields})
-    response.headers["Link"] = link
+    # What jsonify does (the app's JSON provider writes the response), without the proxy.
+    response = app.json.response({"items": page_items, **fields})
+    if type(response) is Response:
+        # A fresh flask.Response holds Content-Type and Content-Length only: add() checks the
+        # value as set() does, without looking for a Link to replace.
+        response.headers.add("Link", link)
+    else:  # a custom response_class may set headers of its own
+        response.headers["Link"] = link
     return response
 
 

@@ -1106,7 +1106,7 @@ impl PyVerifier {
 
 fn dumps<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, sort_keys: bool, default: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyBytes>> {
     // ensure_ascii like PyJWT's json.dumps, so tokens are byte for byte PyJWT's.
-    crate::json::dumps::json_dumps(py, obj, default, sort_keys, None, false, true, None)
+    crate::json::dumps::json_dumps(py, obj, default, sort_keys, None, false, true, None, false)
 }
 
 fn sign_compact<'py>(py: Python<'py>, header: &Bound<'py, PyDict>, payload: &[u8], key: &Arc<Key>, alg: Algorithm, sort_headers: bool) -> PyResult<Bound<'py, PyString>> {

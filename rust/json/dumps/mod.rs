@@ -125,9 +125,11 @@ fn to_str<'py>(py: Python<'py>, w: Writer<'py>, nonascii: bool) -> PyResult<Boun
     }
 }
 
-/// Serialize `obj` to JSON `bytes`.
+/// Serialize `obj` to JSON `bytes` (`newline`: followed by `\n`, written into the same object,
+/// as Flask's responses end; `dumps(obj) + b"\n"` would copy the whole text once more).
 #[pyfunction]
-#[pyo3(signature = (obj, /, *, default = None, sort_keys = false, indent = None, nan_as_null = false, ensure_ascii = false, passthrough = None))]
+#[pyo3(signature = (obj, /, *, default = None, sort_keys = false, indent = None, nan_as_null = false, ensure_ascii = false, passthrough = None, newline = false))]
+#[allow(clippy::too_many_arguments)]
 pub fn json_dumps<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
@@ -137,10 +139,15 @@ pub fn json_dumps<'py>(
     nan_as_null: bool,
     ensure_ascii: bool,
     passthrough: Option<&Bound<'py, PyTuple>>,
+    newline: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
     crate::errors::guard(py, || {
         let opts = Options { default, passthrough, sort_keys, indent, nan_as_null, ensure_ascii, str_output: false };
-        serialize(py, obj, &opts)?.0.finish()
+        let (mut w, _) = serialize(py, obj, &opts)?;
+        if newline {
+            w.write(b"\n").map_err(|ser::Fail(e)| *e)?;
+        }
+        w.finish()
     })
 }
 
