@@ -76,3 +76,29 @@ def test_table_prints_paired_ratios_with_their_range() -> None:
     assert cols[8] == "0.91 (0.91-0.92)"
     ceiling_row = next(line for line in lines if f"| {CEILING} |" in line)
     assert ceiling_row.rstrip().endswith("| 1.00 | 1.00 |")
+
+
+def test_runs_json_draws_the_same_table_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from bench.load.__main__ import main, runs_from_json, runs_to_json
+
+    endpoints = _endpoints()
+    cells = {(v, e.name): _cell(100 + i, 120 + i, 90) for i, v in enumerate(("stock", "webaccel"))
+             for e in endpoints}
+    login = {"stock": Cell([Run(8.5, float("nan"), 0)]), "webaccel": Cell([Run(8.2, float("nan"), 0)])}
+    ping = {"stock": _cell(10), "webaccel": _cell(11)}
+    result = FrameworkResult("flask", ["stock", "webaccel"], endpoints, cells, login, ping)
+    doc = json.loads(json.dumps(runs_to_json([result], "title line")))
+    again, title = runs_from_json(doc)
+    assert title == "title line"
+    assert render(again) == render([result])
+    path = tmp_path / "runs.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--from-runs", str(path)]) == 0
+    assert out.getvalue().splitlines() == ["title line", "", *render([result])]

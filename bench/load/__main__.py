@@ -2,6 +2,8 @@
 
     make loadbench                          # or: .venv/bin/python -m bench.load [options]
     .venv/bin/python -m bench.load --frameworks fastapi --rounds 3 --duration 5
+    .venv/bin/python -m bench.load --rounds 5 --chart docs/load.png --runs-json docs/load-runs.json
+    .venv/bin/python -m bench.load --from-runs docs/load-runs.json   # the table again, no load
 
 For every framework it starts the app's variants one at a time on 127.0.0.1 under the same
 server with the same settings (FastAPI: uvicorn; Flask and Django: gunicorn's gthread worker,
@@ -42,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -305,6 +308,48 @@ CEILING = "ceiling (pre-serialized)"
 LIST = "list (auth + limit)"
 
 
+def _cell_json(cell: Cell) -> list[list[float]]:
+    return [[r.rps, r.p99_ms, r.errors] for r in cell.runs]
+
+
+def _cell_from(rows: list[list[float]]) -> Cell:
+    return Cell([Run(float(rps), float(p99), int(errors)) for rps, p99, errors in rows])
+
+
+def runs_to_json(results: list[FrameworkResult], title: str) -> dict[str, t.Any]:
+    """Every round's figures, so that the table and the chart can be drawn again
+    (``--from-runs``) without loading the apps again."""
+    return {
+        "title": title,
+        "frameworks": [
+            {
+                "framework": r.framework,
+                "variants": r.variants,
+                "endpoints": [e.name for e in r.endpoints],
+                "cells": [{"variant": v, "endpoint": e, "runs": _cell_json(c)} for (v, e), c in r.cells.items()],
+                "login": {v: _cell_json(c) for v, c in r.login.items()},
+                "ping": {v: _cell_json(c) for v, c in r.ping.items()},
+            }
+            for r in results
+        ],
+    }
+
+
+def runs_from_json(doc: dict[str, t.Any]) -> tuple[list[FrameworkResult], str]:
+    known = {e.name: e for e in _endpoints()}
+    results = []
+    for f in doc["frameworks"]:
+        results.append(FrameworkResult(
+            f["framework"],
+            list(f["variants"]),
+            [known.get(name) or Endpoint(name, "GET", "") for name in f["endpoints"]],
+            {(c["variant"], c["endpoint"]): _cell_from(c["runs"]) for c in f["cells"]},
+            {v: _cell_from(rows) for v, rows in f["login"].items()},
+            {v: _cell_from(rows) for v, rows in f["ping"].items()},
+        ))
+    return results, str(doc["title"])
+
+
 def bench_framework(framework: str, args: argparse.Namespace, wrk: str) -> FrameworkResult:
     variants = [v for v in VARIANTS if app_exists(framework, v)]
     endpoints = _endpoints()
@@ -391,8 +436,9 @@ def render(results: list[FrameworkResult]) -> list[str]:
 
 
 def chart(results: list[FrameworkResult], path: Path) -> None:
-    """A PNG of the table: per framework, stock and webaccel requests/s for each endpoint, with
-    the webaccel app's ceiling as a dashed line."""
+    """A PNG of the table: per framework, stock and webaccel requests/s for each endpoint (the
+    medians, labelled with the table's paired webaccel/stock ratio), with the webaccel app's
+    ceiling as a dashed line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -409,9 +455,9 @@ def chart(results: list[FrameworkResult], path: Path) -> None:
             bars = ax.bar(xs, values, width, label=variant, color=colours[variant])
             if variant == "webaccel":
                 for bar, name in zip(bars, names):
-                    s = r.cell("stock", name)
-                    if s and s.rps:
-                        ax.annotate(f"{bar.get_height() / s.rps:.1f}x", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    paired = paired_ratio(r.cell("webaccel", name), r.cell("stock", name))
+                    if paired:  # the table's webaccel/stock: the median of the per-round ratios
+                        ax.annotate(f"{paired.median:.1f}x", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                                     ha="center", va="bottom", fontsize=8)
         roof = r.cell("webaccel", CEILING) or r.cell("stock", CEILING)
         if roof:
@@ -438,23 +484,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads")
     parser.add_argument("--skip-login", action="store_true")
     parser.add_argument("--chart", type=Path, metavar="PNG", help="also draw the table as a chart (e.g. docs/load.png)")
+    parser.add_argument("--runs-json", type=Path, metavar="JSON",
+                        help="also write every round's figures (e.g. docs/load-runs.json)")
+    parser.add_argument("--from-runs", type=Path, metavar="JSON",
+                        help="load nothing: print the table (and --chart) of a --runs-json file")
     args = parser.parse_args(argv)
-    wrk = ensure_wrk()
-    results = [bench_framework(framework.strip(), args, wrk) for framework in args.frameworks.split(",")]
-    out = [
-        f"Load benchmark, {datetime.date.today().isoformat()}, {platform.node()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {versions()}; {args.rounds} rounds x {args.duration:g} s per "
-        f"endpoint, wrk -t1 -c{args.connections}, one worker process (uvicorn; gunicorn gthread "
-        f"--threads {args.threads}), keep-alive on. Command: python -m bench.load "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
-        "",
-        *render(results),
-    ]
+    if args.from_runs is not None:
+        results, title = runs_from_json(json.loads(args.from_runs.read_text(encoding="utf-8")))
+    else:
+        wrk = ensure_wrk()
+        results = [bench_framework(framework.strip(), args, wrk) for framework in args.frameworks.split(",")]
+        title = (
+            f"Load benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, git {_git()}, {platform.node()}, "
+            f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {versions()}; {args.rounds} rounds x "
+            f"{args.duration:g} s per endpoint, wrk -t1 -c{args.connections}, one worker process (uvicorn; "
+            f"gunicorn gthread --threads {args.threads}), keep-alive on. Command: python -m bench.load "
+            + " ".join(argv if argv is not None else sys.argv[1:])
+        )
+        if args.runs_json is not None:
+            args.runs_json.parent.mkdir(parents=True, exist_ok=True)
+            args.runs_json.write_text(json.dumps(runs_to_json(results, title), indent=1) + "\n", encoding="utf-8")
+    out = [title, "", *render(results)]
     print("\n".join(out))
     if args.chart is not None:
         chart(results, args.chart)
         print(f"\nchart written to {args.chart}", file=sys.stderr)
     return 0
+
+
+def _git() -> str:
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def versions() -> str:
