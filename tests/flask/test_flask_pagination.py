@@ -297,3 +297,18 @@ def test_the_response_is_what_jsonify_writes_with_one_link(extension: bool) -> N
         assert got.get_data() == expected and expected.endswith(b"}\n")
         assert got.headers["Content-Type"] == "application/json"
         assert got.headers["Content-Length"] == str(len(expected))
+
+
+def test_a_custom_provider_that_sets_link_gets_it_replaced() -> None:
+    from flask.json.provider import DefaultJSONProvider
+
+    class LinkingProvider(DefaultJSONProvider):
+        def response(self, *args: Any, **kwargs: Any) -> Any:
+            r = super().response(*args, **kwargs)
+            r.headers["Link"] = "<stale>"
+            return r
+
+    app = make_app()
+    app.json = LinkingProvider(app)
+    got = app.test_client().get("/rows?page=2&page_size=5")
+    assert got.headers.getlist("Link") == [got.headers["Link"]] and "<stale>" not in got.headers["Link"]

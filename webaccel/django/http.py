@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date, time, timedelta
 from decimal import Decimal
+from http.cookies import SimpleCookie
 from typing import Any
 from uuid import UUID
-
-from http.cookies import SimpleCookie
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse

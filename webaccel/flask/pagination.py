@@ -24,10 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.sansio.request import Request as _SansIORequest
 
 from webaccel.errors import EmptyPage, PaginationError
+from webaccel.flask.json import WebAccelJSONProvider
 from webaccel.flask.request import WebAccelRequestMixin
 from webaccel.http import parse_qsl
 from webaccel.pagination import FilterSet, Paginator, envelope, link_header, refuse_oversize
@@ -77,6 +79,7 @@ def _config(key: str) -> t.Any:
     return current_app.config.get(key, CONFIG_DEFAULTS[key])
 
 
+_PLAIN_PROVIDERS = (DefaultJSONProvider, WebAccelJSONProvider)
 _PAGE_SIZE = CONFIG_DEFAULTS["WEBACCEL_PAGINATION_PAGE_SIZE"]
 _MAX_PAGE_SIZE = CONFIG_DEFAULTS["WEBACCEL_PAGINATION_MAX_PAGE_SIZE"]
 
@@ -217,11 +220,12 @@ def paginate(
         page_items = [serialize(x) for x in page_items]
     # What jsonify does (the app's JSON provider writes the response), without the proxy.
     response = app.json.response({"items": page_items, **fields})
-    if type(response) is Response:
-        # A fresh flask.Response holds Content-Type and Content-Length only: add() checks the
-        # value as set() does, without looking for a Link to replace.
+    if type(response) is Response and type(app.json) in _PLAIN_PROVIDERS:
+        # A flask.Response fresh from Flask's or webaccel's provider holds Content-Type and
+        # Content-Length only: add() checks the value as set() does, without looking for a
+        # Link to replace.
         response.headers.add("Link", link)
-    else:  # a custom response_class may set headers of its own
+    else:  # a custom response_class or provider may set headers of its own
         response.headers["Link"] = link
     return response
 
