@@ -15,6 +15,7 @@ from bench.load.__main__ import (
     _endpoints,
     _round_order,
     paired_ratio,
+    round_loads,
     render,
 )
 
@@ -102,3 +103,20 @@ def test_runs_json_draws_the_same_table_again(tmp_path) -> None:  # type: ignore
     with contextlib.redirect_stdout(out):
         assert main(["--from-runs", str(path)]) == 0
     assert out.getvalue().splitlines() == ["title line", "", *render([result])]
+
+
+def test_a_round_warms_every_endpoint_up_before_it_measures_any() -> None:
+    endpoints = _endpoints()
+    loads = round_loads(endpoints, 1, 2.0, 10.0)
+    n = len(endpoints)
+    # The warm-up pass: every endpoint once, 2 s, not measured.
+    assert [(e.name, s, m) for e, s, m in loads[:n]] == [(e.name, 2.0, False) for e in endpoints]
+    # Then the round's order: a 1 s connection warm-up and the measured load, per endpoint.
+    rest = loads[n:]
+    assert [(e.name, s, m) for e, s, m in rest] == [
+        (e.name, s, m) for e in _round_order(endpoints, 1) for s, m in ((1.0, False), (10.0, True))
+    ]
+    measured = [e.name for e, _, m in loads if m]
+    assert sorted(measured) == sorted(e.name for e in endpoints)  # each measured once per round
+    # --warmup 0: no pass.
+    assert round_loads(endpoints, 0, 0.0, 5.0)[0] == (_round_order(endpoints, 0)[0], 1.0, False)

@@ -1,16 +1,17 @@
 """Load each end-to-end example app (examples/e2e) with wrk, stock and webaccel side by side.
 
     make loadbench                          # or: .venv/bin/python -m bench.load [options]
-    .venv/bin/python -m bench.load --frameworks fastapi --rounds 3 --duration 5
+    .venv/bin/python -m bench.load --frameworks fastapi --rounds 3 --duration 5 --warmup 1
     .venv/bin/python -m bench.load --rounds 5 --chart docs/load.png --runs-json docs/load-runs.json
     .venv/bin/python -m bench.load --from-runs docs/load-runs.json   # the table again, no load
 
 For every framework it starts the app's variants one at a time on 127.0.0.1 under the same
 server with the same settings (FastAPI: uvicorn; Flask and Django: gunicorn's gthread worker,
 which keeps connections alive like uvicorn does), one worker process, and alternates them
-round after round so that drift on the machine hits both. Each endpoint is loaded with wrk for
-``--duration`` seconds per round; the table shows the median requests/s and p99 latency over the
-rounds, the ratio webaccel/stock, and the ceiling: a request of the list's size (its query
+round after round so that drift on the machine hits both. Each fresh server first gets a
+warm-up pass (every endpoint for ``--warmup`` seconds, not measured), then each endpoint is
+loaded with wrk for ``--duration`` seconds per round; the table shows the median requests/s and
+p99 latency over the rounds, the ratio webaccel/stock, and the ceiling: a request of the list's size (its query
 string, and the token under an ``X-Ceiling-Pad`` header no app reads) answered with the same
 body pre-serialized, with no auth and no limit (the ``/ceiling/items`` route of the same app).
 The ceiling is loaded right before or after the list in every round (the order swaps from round
@@ -282,6 +283,26 @@ def paired_ratio(a: Cell | None, b: Cell | None) -> Ratio | None:
     return Ratio(statistics.median(ratios), min(ratios), max(ratios))
 
 
+def round_loads(
+    endpoints: list[Endpoint], round_no: int, warmup: float, duration: float
+) -> list[tuple[Endpoint, float, bool]]:
+    """What one server run loads, in order, as ``(endpoint, seconds, measured)``: first a
+    warm-up pass over every endpoint (``warmup`` seconds each, not measured), then, in
+    ``_round_order``, each endpoint once more for a second to open wrk's connections and once
+    for ``duration`` seconds, measured.
+
+    The pass is there because a fresh server is slower for its first seconds: without it, the
+    list and the ceiling, loaded first in a round, ran on a process that was still warming up
+    (measured on the Flask app: its first two 5-second loads 4-7% under the later ones, the
+    ceiling's less), which added to the spread of the per-round ratios."""
+    loads: list[tuple[Endpoint, float, bool]] = []
+    if warmup > 0:
+        loads += [(e, warmup, False) for e in endpoints]
+    for e in _round_order(endpoints, round_no):
+        loads += [(e, 1.0, False), (e, duration, True)]
+    return loads
+
+
 def _round_order(endpoints: list[Endpoint], round_no: int) -> list[Endpoint]:
     """The endpoints in the order a round loads them: the list and the ceiling first, next to
     each other (the ratio between them is the goal), swapped every other round so that a drift
@@ -365,11 +386,11 @@ def bench_framework(framework: str, args: argparse.Namespace, wrk: str) -> Frame
                 try:
                     token = server.token()
                     base = f"http://127.0.0.1:{server.port}"
-                    for endpoint in _round_order(endpoints, round_no):
+                    for endpoint, seconds, measured in round_loads(endpoints, round_no, args.warmup, args.duration):
                         script = lua_script(endpoint, token, Path(tmp))
-                        run_wrk(wrk, base + endpoint.path, script, 1, args.connections)  # warm-up
-                        run = run_wrk(wrk, base + endpoint.path, script, args.duration, args.connections)
-                        cells.setdefault((variant, endpoint.name), Cell()).runs.append(run)
+                        run = run_wrk(wrk, base + endpoint.path, script, seconds, args.connections)
+                        if measured:
+                            cells.setdefault((variant, endpoint.name), Cell()).runs.append(run)
                     if not args.skip_login:
                         from e2e import data
 
@@ -479,7 +500,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per endpoint per round")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per endpoint per round")
+    parser.add_argument("--warmup", type=float, default=2.0,
+                        help="seconds of load per endpoint in the warm-up pass of each fresh server (0: none)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads")
     parser.add_argument("--skip-login", action="store_true")
@@ -497,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         title = (
             f"Load benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, git {_git()}, {platform.node()}, "
             f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {versions()}; {args.rounds} rounds x "
-            f"{args.duration:g} s per endpoint, wrk -t1 -c{args.connections}, one worker process (uvicorn; "
+            f"{args.duration:g} s per endpoint after a {args.warmup:g} s warm-up pass, wrk -t1 -c{args.connections}, one worker process (uvicorn; "
             f"gunicorn gthread --threads {args.threads}), keep-alive on. Command: python -m bench.load "
             + " ".join(argv if argv is not None else sys.argv[1:])
         )
