@@ -15,8 +15,8 @@ from bench.load.__main__ import (
     _endpoints,
     _round_order,
     paired_ratio,
-    round_loads,
     render,
+    round_loads,
 )
 
 

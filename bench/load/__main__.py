@@ -11,9 +11,9 @@ which keeps connections alive like uvicorn does), one worker process, and altern
 round after round so that drift on the machine hits both. Each fresh server first gets a
 warm-up pass (every endpoint for ``--warmup`` seconds, not measured), then each endpoint is
 loaded with wrk for ``--duration`` seconds per round; the table shows the median requests/s and
-p99 latency over the rounds, the ratio webaccel/stock, and the ceiling: a request of the list's size (its query
-string, and the token under an ``X-Ceiling-Pad`` header no app reads) answered with the same
-body pre-serialized, with no auth and no limit (the ``/ceiling/items`` route of the same app).
+p99 latency over the rounds, the ratio webaccel/stock, and the ceiling: a request of the list's
+size (its query string, and the token under an ``X-Ceiling-Pad`` header no app reads) answered
+with the same body pre-serialized, with no auth and no limit (the ``/ceiling/items`` route of the same app).
 The ceiling is loaded right before or after the list in every round (the order swaps from round
 to round), and the ratios are paired: webaccel/stock is taken round by round (round i's
 webaccel app against round i's stock app), an endpoint/ceiling ratio within one server run,
