@@ -146,26 +146,21 @@ def test_newline_on_a_text_that_fills_the_first_buffer():
         dumps(float("nan"), newline=True)  # errors are the same with or without it
 
 
-def _has_big_int(v):
-    if isinstance(v, bool):
-        return False
-    if isinstance(v, int):
-        return not -(2**63) <= v < 2**64
+def _has_leaf(v, pred):
+    """Whether ``pred`` holds for a scalar anywhere in nested lists and dict values."""
     if isinstance(v, list):
-        return any(_has_big_int(x) for x in v)
+        return any(_has_leaf(x, pred) for x in v)
     if isinstance(v, dict):
-        return any(_has_big_int(x) for x in v.values())
-    return False
+        return any(_has_leaf(x, pred) for x in v.values())
+    return pred(v)
+
+
+def _has_big_int(v):
+    return _has_leaf(v, lambda x: isinstance(x, int) and not isinstance(x, bool) and not -(2**63) <= x < 2**64)
 
 
 def _has_float(v):
-    if isinstance(v, float):
-        return True
-    if isinstance(v, list):
-        return any(_has_float(x) for x in v)
-    if isinstance(v, dict):
-        return any(_has_float(x) for x in v.values())
-    return False
+    return _has_leaf(v, lambda x: isinstance(x, float))
 
 
 def _has_nan(v):
